@@ -1,0 +1,1 @@
+"""es-pipeline: Databento ES 1-second bars to an ML dataset."""

@@ -1,0 +1,41 @@
+"""Errors a user can act on: each names what was being read, the rule broken and the count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class PipelineError(Exception):
+    """Base class for every error the pipeline raises on bad input or bad configuration."""
+
+
+class ParamsError(PipelineError):
+    def __init__(self, file: Path | str, key: str, allowed: str, value: Any):
+        self.file, self.key, self.allowed, self.value = str(file), key, allowed, value
+        super().__init__(f"{file}: {key} must be {allowed}, got {value!r}")
+
+
+class RawDataError(PipelineError):
+    """The raw input cannot be read or breaks a rule; names file, month, rule and count."""
+
+    def __init__(self, source: str, problem: str, *, month: str | None = None,
+                 rule: str | None = None, count: int | None = None):
+        self.source, self.problem, self.month, self.rule, self.count = source, problem, month, rule, count
+        parts = [f"{source}"]
+        if month:
+            parts.append(f"month {month}")
+        if rule:
+            parts.append(f"rule '{rule}'")
+        if count is not None:
+            parts.append(f"{count:,} record(s)")
+        super().__init__(f"{': '.join([', '.join(parts), problem])}")
+
+
+class StageInputError(PipelineError):
+    """A stage's input table is malformed (missing columns, unsorted, NaN prices ...)."""
+
+    def __init__(self, source: str, problem: str, count: int | None = None):
+        self.source, self.problem, self.count = source, problem, count
+        suffix = f" ({count:,} row(s))" if count is not None else ""
+        super().__init__(f"{source}: {problem}{suffix}")

@@ -1,0 +1,128 @@
+"""Read a raw Databento month into a DataFrame, with Databento's own decoder.
+
+The bytes are checked before decoding (complete zstd frames, not empty) because the
+decoder itself only warns on a truncated file and returns the records it could read:
+for a month of market data a silent partial read is the worst possible outcome.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+import databento as db
+import databento_dbn as dbn
+import numpy as np
+import pandas as pd
+import zstandard
+
+from es_pipeline.errors import RawDataError
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+PRICE_SCALE = 1e-9
+RAW_COLUMNS = ("ts_event", "instrument_id", "symbol", "open", "high", "low", "close", "volume")
+
+
+def _decompress(data: bytes, source: str) -> bytes:
+    if not data.startswith(ZSTD_MAGIC):
+        return data
+    chunks = []
+    while data:
+        decompressor = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            chunks.append(decompressor.decompress(data))
+        except zstandard.ZstdError as exc:
+            raise RawDataError(source, f"corrupt zstd data ({exc})") from None
+        if not decompressor.eof:
+            raise RawDataError(source, "truncated file: the zstd stream ends mid-frame")
+        data = decompressor.unused_data
+    return b"".join(chunks)
+
+
+def _read_bytes(source: str | Path | bytes | BinaryIO, name: str) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    if hasattr(source, "read"):
+        return source.read()
+    path = Path(source)
+    if not path.exists():
+        raise RawDataError(name, "file not found")
+    return path.read_bytes()
+
+
+def open_store(source: str | Path | bytes | BinaryIO, name: str | None = None) -> db.DBNStore:
+    """Decode a DBN file/bytes/stream into a DBNStore, turning every decoder complaint into an error."""
+    name = name or str(getattr(source, "name", source if isinstance(source, (str, Path)) else "<bytes>"))
+    data = _decompress(_read_bytes(source, name), name)
+    if not data:
+        raise RawDataError(name, "empty file: no DBN metadata and no records")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            store = db.DBNStore.from_bytes(io.BytesIO(data))
+            store.to_ndarray()  # decode now, so truncation and corruption surface here
+    except (Warning, Exception) as exc:
+        raise RawDataError(name, f"not a readable DBN file ({exc})") from None
+    return store
+
+
+def _definition_symbols(definition_path: Path) -> dict[int, str]:
+    store = open_store(definition_path)
+    if store.schema != dbn.Schema.DEFINITION:
+        raise RawDataError(str(definition_path), f"expected schema definition, found {store.schema}")
+    records = store.to_df()
+    return dict(zip(records["instrument_id"].astype(int), records["raw_symbol"].astype(str)))
+
+
+def definition_path_for(path: str | Path) -> Path:
+    """``X.ohlcv-1s.dbn.zst`` -> ``X.definition.dbn.zst``: the month's definitions stored beside it."""
+    path = Path(path)
+    return path.with_name(path.name.replace(".ohlcv-1s.", ".definition."))
+
+
+def instrument_symbols(store: db.DBNStore, name: str, definition: Path | None) -> dict[int, str]:
+    """instrument_id -> raw symbol from the file's mappings, else from its definition file."""
+    if store.metadata.stype_in == dbn.SType.RAW_SYMBOL:
+        return {
+            int(interval["symbol"]): raw_symbol
+            for raw_symbol, intervals in store.symbology["mappings"].items()
+            for interval in intervals
+            if interval["symbol"]
+        }
+    if definition is not None and definition.exists():
+        return _definition_symbols(definition)
+    raise RawDataError(
+        name,
+        f"symbology maps only {store.metadata.stype_in} symbols and no definition file was found"
+        + (f" at {definition}" if definition else ""),
+    )
+
+
+def read_raw(source: str | Path | bytes | BinaryIO, name: str | None = None,
+             definition: Path | None = None) -> pd.DataFrame:
+    """Read an ohlcv-1s month: ts_event (UTC ns), instrument_id, symbol, OHLC (points), volume."""
+    name = name or str(source)
+    if definition is None and isinstance(source, (str, Path)):
+        definition = definition_path_for(source)
+    store = open_store(source, name)
+    if store.schema != dbn.Schema.OHLCV_1S:
+        raise RawDataError(name, f"expected schema ohlcv-1s, found {store.schema}")
+    records = store.to_ndarray()
+    symbols = instrument_symbols(store, name, definition)
+    ids = records["instrument_id"].astype(np.int64)
+    unknown = np.setdiff1d(np.unique(ids), np.fromiter(symbols, np.int64, len(symbols)))
+    if len(unknown):
+        count = int(np.isin(ids, unknown).sum())
+        raise RawDataError(name, f"instrument ids {unknown[:5].tolist()} have no symbol mapping",
+                           rule="symbology", count=count)
+    lookup = pd.Series(symbols)
+    frame = pd.DataFrame({
+        "ts_event": pd.to_datetime(records["ts_event"].astype(np.int64), utc=True).astype("datetime64[ns, UTC]"),
+        "instrument_id": ids,
+        "symbol": lookup.reindex(ids).to_numpy(dtype=object).astype(str),
+        **{col: records[col].astype(np.float64) * PRICE_SCALE for col in ("open", "high", "low", "close")},
+        "volume": records["volume"].astype(np.int64),
+    })
+    return frame

@@ -1,0 +1,328 @@
+"""Typed, validated parameters loaded from ``params/*.yaml``.
+
+Every tunable number lives in YAML so DVC can track it per key; this module turns the
+YAML into frozen dataclasses once, at load, and rejects bad values with a message naming
+the file, the key and the allowed range, before any stage starts work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from es_pipeline.errors import ParamsError
+
+PARAM_FILES = ("market", "filter", "label", "features", "dataset", "months")
+MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate keys instead of silently keeping the last."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+class _Section:
+    """Reads typed values from one YAML mapping, remembering where they came from."""
+
+    def __init__(self, data: Any, file: Path, key: str):
+        if not isinstance(data, dict):
+            raise ParamsError(file, key, "a mapping", data)
+        self.data, self.file, self.key = data, file, key
+
+    def _raw(self, name: str, default: Any = ...) -> Any:
+        if name in self.data:
+            return self.data[name]
+        if default is ...:
+            raise ParamsError(self.file, f"{self.key}.{name}", "a value (the key is missing)", None)
+        return default
+
+    def fail(self, name: str, allowed: str, value: Any) -> ParamsError:
+        return ParamsError(self.file, f"{self.key}.{name}", allowed, value)
+
+    def section(self, name: str) -> _Section:
+        return _Section(self._raw(name), self.file, f"{self.key}.{name}")
+
+    def number(self, name: str, lo: float, hi: float, default: Any = ..., integer: bool = False):
+        value = self._raw(name, default)
+        kind = "an integer" if integer else "a number"
+        ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+        if isinstance(value, bool) or not ok_type or not math.isfinite(value) or not lo <= value <= hi:
+            raise self.fail(name, f"{kind} in [{lo}, {hi}]", value)
+        return int(value) if integer else float(value)
+
+    def integer(self, name: str, lo: int, hi: int, default: Any = ...) -> int:
+        return self.number(name, lo, hi, default, integer=True)
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: Any = ...) -> str:
+        value = self._raw(name, default)
+        if value not in allowed:
+            raise self.fail(name, f"one of {', '.join(allowed)}", value)
+        return value
+
+    def text(self, name: str, pattern: str, default: Any = ...) -> str:
+        value = self._raw(name, default)
+        if not isinstance(value, str) or not re.fullmatch(pattern, value):
+            raise self.fail(name, f"a string matching {pattern}", value)
+        return value
+
+    def clock(self, name: str, default: Any = ...) -> dt.time:
+        value = self._raw(name, default)
+        try:
+            return dt.time.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise self.fail(name, "a clock time HH:MM", value) from None
+
+    def optional_month(self, name: str) -> str | None:
+        value = self._raw(name, None)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not MONTH_PATTERN.match(value):
+            raise self.fail(name, "null or a month YYYY-MM", value)
+        return value
+
+
+@dataclass(frozen=True)
+class MarketParams:
+    root_symbol: str = "ES"
+    tick_size: float = 0.25
+    timezone: str = "America/Chicago"
+
+
+@dataclass(frozen=True)
+class FilterParams:
+    calendar: str = "NYSE"
+    session_start: dt.time = dt.time(7, 30)
+    session_end: dt.time = dt.time(15, 0)
+    min_session_minutes: int = 0
+    bad_rows: str = "error"  # "error": stop with a clear error; "drop": drop and count them
+
+
+@dataclass(frozen=True)
+class TradeMode:
+    name: str
+    direction: str  # "long" or "short"
+    stop_ticks: int
+    target_ticks: int
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.direction == "long" else -1
+
+
+@dataclass(frozen=True)
+class WeightCurve:
+    """clip(intercept - slope * (x - center) / scale, lower, upper)."""
+
+    intercept: float
+    slope: float
+    center: float
+    scale: float
+    lower: float
+    upper: float
+
+    def __call__(self, x):
+        import numpy as np
+
+        return np.clip(self.intercept - self.slope * (x - self.center) / self.scale, self.lower, self.upper)
+
+
+@dataclass(frozen=True)
+class LabelParams:
+    modes: tuple[TradeMode, ...]
+    timeout_seconds: int = 900
+    quality: WeightCurve = WeightCurve(2.0, 1.5, 0.0, 1.0, 0.5, 2.0)  # x = mae_ticks / stop_ticks
+    velocity: WeightCurve = WeightCurve(2.0, 1.5, 300.0, 600.0, 0.5, 2.0)  # x = seconds_to_target
+
+
+@dataclass(frozen=True)
+class FeatureParams:
+    windows: dict[str, int]
+    touch_zone: float = 0.10
+    touch_cooldown: int = 30
+    vwap_price: str = "typical"  # "typical" = (high+low+close)/3, or "close"
+    time_buckets: dict[str, tuple[dt.time, dt.time]] = field(default_factory=dict)
+
+
+FEATURE_WINDOWS = (
+    "volume_ratio", "volume_slope", "volume_slope_smoothing", "volume_slope_short", "vwap_slope",
+    "short_range", "medium_range", "return_short", "return_medium", "return_long",
+    "momentum_consistency", "atr_short", "atr_medium", "atr_long", "atr_percentile",
+    "volatility_breakout", "uptick_short", "uptick_long",
+)
+TIME_BUCKETS = ("pre_open", "rth_open", "morning", "lunch", "afternoon", "rth_close")
+
+
+@dataclass(frozen=True)
+class DatasetParams:
+    decay_rate: float = 0.05
+    reference_month: str | None = None  # None: the last listed month
+
+
+@dataclass(frozen=True)
+class MonthEntry:
+    month: str
+    raw: str  # object name inside the raw location
+
+
+@dataclass(frozen=True)
+class Params:
+    market: MarketParams
+    filter: FilterParams
+    label: LabelParams
+    features: FeatureParams
+    dataset: DatasetParams
+    months: tuple[MonthEntry, ...]
+
+    @property
+    def reference_month(self) -> str:
+        return self.dataset.reference_month or self.months[-1].month
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise ParamsError(path, "(file)", "an existing YAML file", "missing")
+    try:
+        return yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        raise ParamsError(path, "(file)", "valid YAML", str(exc).replace("\n", " ")) from None
+
+
+def _root(params_dir: Path, name: str) -> _Section:
+    path = params_dir / f"{name}.yaml"
+    return _Section(_read_yaml(path) or {}, path, name).section(name)
+
+
+def _market(s: _Section) -> MarketParams:
+    return MarketParams(
+        root_symbol=s.text("root_symbol", r"[A-Z0-9]{1,6}"),
+        tick_size=s.number("tick_size", 1e-9, 1e6),
+        timezone=s.text("timezone", r"[A-Za-z_]+(/[A-Za-z_+\-0-9]+)*"),
+    )
+
+
+def _filter(s: _Section) -> FilterParams:
+    import pandas_market_calendars as mcal
+
+    calendar = s.text("calendar", r"[A-Za-z0-9_.\-]+")
+    if calendar not in mcal.get_calendar_names():
+        raise s.fail("calendar", "a pandas_market_calendars name such as NYSE or CME_Equity", calendar)
+    start, end = s.clock("session_start"), s.clock("session_end")
+    if not start < end:
+        raise s.fail("session_end", f"a clock time after session_start {start}", end)
+    return FilterParams(
+        calendar=calendar,
+        session_start=start,
+        session_end=end,
+        min_session_minutes=s.integer("min_session_minutes", 0, 24 * 60, 0),
+        bad_rows=s.choice("bad_rows", ("error", "drop"), "error"),
+    )
+
+
+def _curve(s: _Section, center: float | None, scale: float | None) -> WeightCurve:
+    lower = s.number("lower", 0.0, 1e6)
+    upper = s.number("upper", lower, 1e6)
+    return WeightCurve(
+        intercept=s.number("intercept", -1e6, 1e6),
+        slope=s.number("slope", -1e6, 1e6),
+        center=center if center is not None else s.number("center_seconds", 0, 1e6),
+        scale=scale if scale is not None else s.number("scale_seconds", 1e-9, 1e6),
+        lower=lower,
+        upper=upper,
+    )
+
+
+def _label(s: _Section) -> LabelParams:
+    modes_section = s.section("modes")
+    modes = []
+    for name in modes_section.data:
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise modes_section.fail(str(name), "a mode name of lowercase letters, digits and _", name)
+        m = modes_section.section(name)
+        modes.append(TradeMode(
+            name=name,
+            direction=m.choice("direction", ("long", "short")),
+            stop_ticks=m.integer("stop_ticks", 1, 10_000),
+            target_ticks=m.integer("target_ticks", 1, 10_000),
+        ))
+    if not modes:
+        raise s.fail("modes", "at least one mode", {})
+    weights = s.section("weights")
+    return LabelParams(
+        modes=tuple(modes),
+        timeout_seconds=s.integer("timeout_seconds", 1, 86_400),
+        quality=_curve(weights.section("quality"), center=0.0, scale=1.0),
+        velocity=_curve(weights.section("velocity"), center=None, scale=None),
+    )
+
+
+def _features(s: _Section) -> FeatureParams:
+    w = s.section("windows")
+    unknown = set(w.data) - set(FEATURE_WINDOWS)
+    if unknown:
+        raise w.fail(sorted(unknown)[0], f"one of {', '.join(FEATURE_WINDOWS)}", "unknown key")
+    windows = {name: w.integer(name, 2, 100_000) for name in FEATURE_WINDOWS}
+    b = s.section("time_buckets")
+    buckets = {}
+    for name in TIME_BUCKETS:
+        bucket = b._raw(name)
+        if not isinstance(bucket, list) or len(bucket) != 2:
+            raise b.fail(name, "a list [start, end] of clock times HH:MM", bucket)
+        pair = _Section(dict(zip(("start", "end"), bucket)), b.file, f"{b.key}.{name}")
+        start, end = pair.clock("start"), pair.clock("end")
+        if not start < end:
+            raise b.fail(name, "a start before its end", bucket)
+        buckets[name] = (start, end)
+    return FeatureParams(
+        windows=windows,
+        touch_zone=s.number("touch_zone", 1e-6, 0.5),
+        touch_cooldown=s.integer("touch_cooldown", 0, 100_000),
+        vwap_price=s.choice("vwap_price", ("typical", "close")),
+        time_buckets=buckets,
+    )
+
+
+def _dataset(s: _Section) -> DatasetParams:
+    return DatasetParams(
+        decay_rate=s.number("decay_rate", 0.0, 10.0),
+        reference_month=s.optional_month("reference_month"),
+    )
+
+
+def _months(s: _Section) -> tuple[MonthEntry, ...]:
+    entries = []
+    for month in s.data:
+        if not isinstance(month, str) or not MONTH_PATTERN.match(month):
+            raise s.fail(str(month), "a month key YYYY-MM", month)
+        entries.append(MonthEntry(month, s.section(month).text("raw", r"[^\s]+")))
+    if not entries:
+        raise ParamsError(s.file, s.key, "at least one month", {})
+    return tuple(sorted(entries, key=lambda e: e.month))
+
+
+def load_params(params_dir: str | Path = "params") -> Params:
+    """Load and validate every parameter file; the only place YAML is read."""
+    params_dir = Path(params_dir)
+    return Params(
+        market=_market(_root(params_dir, "market")),
+        filter=_filter(_root(params_dir, "filter")),
+        label=_label(_root(params_dir, "label")),
+        features=_features(_root(params_dir, "features")),
+        dataset=_dataset(_root(params_dir, "dataset")),
+        months=_months(_root(params_dir, "months")),
+    )

@@ -1,0 +1,1 @@
+"""Tables and figures the executed notebooks show; no stage logic lives here."""
