@@ -21,7 +21,7 @@ import zstandard
 from es_pipeline.errors import RawDataError
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-PRICE_SCALE = 1e-9
+PRICE_SCALE = 1e9  # DBN prices are integers in units of 1e-9; dividing rounds correctly
 RAW_COLUMNS = ("ts_event", "instrument_id", "symbol", "open", "high", "low", "close", "volume")
 
 
@@ -68,10 +68,10 @@ def open_store(source: str | Path | bytes | BinaryIO, name: str | None = None) -
     return store
 
 
-def _definition_symbols(definition_path: Path) -> dict[int, str]:
-    store = open_store(definition_path)
+def _definition_symbols(definition: Path | bytes, name: str) -> dict[int, str]:
+    store = open_store(definition, name)
     if store.schema != dbn.Schema.DEFINITION:
-        raise RawDataError(str(definition_path), f"expected schema definition, found {store.schema}")
+        raise RawDataError(name, f"expected schema definition, found {store.schema}")
     records = store.to_df()
     return dict(zip(records["instrument_id"].astype(int), records["raw_symbol"].astype(str)))
 
@@ -82,7 +82,7 @@ def definition_path_for(path: str | Path) -> Path:
     return path.with_name(path.name.replace(".ohlcv-1s.", ".definition."))
 
 
-def instrument_symbols(store: db.DBNStore, name: str, definition: Path | None) -> dict[int, str]:
+def instrument_symbols(store: db.DBNStore, name: str, definition: Path | bytes | None) -> dict[int, str]:
     """instrument_id -> raw symbol from the file's mappings, else from its definition file."""
     if store.metadata.stype_in == dbn.SType.RAW_SYMBOL:
         return {
@@ -91,18 +91,23 @@ def instrument_symbols(store: db.DBNStore, name: str, definition: Path | None) -
             for interval in intervals
             if interval["symbol"]
         }
-    if definition is not None and definition.exists():
-        return _definition_symbols(definition)
+    definition_name = definition_path_for(name).name
+    if isinstance(definition, bytes) or (isinstance(definition, Path) and definition.exists()):
+        return _definition_symbols(definition, definition_name)
     raise RawDataError(
         name,
-        f"symbology maps only {store.metadata.stype_in} symbols and no definition file was found"
-        + (f" at {definition}" if definition else ""),
+        f"symbology maps only {store.metadata.stype_in} symbols and the definition file "
+        f"{definition_name} was not found beside it",
     )
 
 
 def read_raw(source: str | Path | bytes | BinaryIO, name: str | None = None,
-             definition: Path | None = None) -> pd.DataFrame:
-    """Read an ohlcv-1s month: ts_event (UTC ns), instrument_id, symbol, OHLC (points), volume."""
+             definition: Path | bytes | None = None) -> pd.DataFrame:
+    """Read an ohlcv-1s month: ts_event (UTC ns), instrument_id, symbol, OHLC (points), volume.
+
+    ``definition`` (path or bytes) resolves instrument ids when the file maps only its parent
+    symbol; for a local path it defaults to the definition file stored beside it.
+    """
     name = name or str(source)
     if definition is None and isinstance(source, (str, Path)):
         definition = definition_path_for(source)
@@ -122,7 +127,7 @@ def read_raw(source: str | Path | bytes | BinaryIO, name: str | None = None,
         "ts_event": pd.to_datetime(records["ts_event"].astype(np.int64), utc=True).astype("datetime64[ns, UTC]"),
         "instrument_id": ids,
         "symbol": lookup.reindex(ids).to_numpy(dtype=object).astype(str),
-        **{col: records[col].astype(np.float64) * PRICE_SCALE for col in ("open", "high", "low", "close")},
+        **{col: records[col].astype(np.float64) / PRICE_SCALE for col in ("open", "high", "low", "close")},
         "volume": records["volume"].astype(np.int64),
     })
     return frame

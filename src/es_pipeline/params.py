@@ -49,14 +49,17 @@ class _Section:
         if name in self.data:
             return self.data[name]
         if default is ...:
-            raise ParamsError(self.file, f"{self.key}.{name}", "a value (the key is missing)", None)
+            raise ParamsError(self.file, self._path(name), "a value (the key is missing)", None)
         return default
 
     def fail(self, name: str, allowed: str, value: Any) -> ParamsError:
-        return ParamsError(self.file, f"{self.key}.{name}", allowed, value)
+        return ParamsError(self.file, self._path(name), allowed, value)
+
+    def _path(self, name: str) -> str:
+        return f"{self.key}.{name}" if self.key else name
 
     def section(self, name: str) -> _Section:
-        return _Section(self._raw(name), self.file, f"{self.key}.{name}")
+        return _Section(self._raw(name), self.file, self._path(name))
 
     def number(self, name: str, lo: float, hi: float, default: Any = ..., integer: bool = False):
         value = self._raw(name, default)
@@ -199,13 +202,16 @@ def _read_yaml(path: Path) -> Any:
         raise ParamsError(path, "(file)", "an existing YAML file", "missing")
     try:
         return yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        where = f"line {exc.problem_mark.line + 1}" if exc.problem_mark else "(file)"
+        raise ParamsError(path, where, "valid YAML", exc.problem) from None
     except yaml.YAMLError as exc:
-        raise ParamsError(path, "(file)", "valid YAML", str(exc).replace("\n", " ")) from None
+        raise ParamsError(path, "(file)", "valid YAML", str(exc)) from None
 
 
 def _root(params_dir: Path, name: str) -> _Section:
     path = params_dir / f"{name}.yaml"
-    return _Section(_read_yaml(path) or {}, path, name).section(name)
+    return _Section(_read_yaml(path) or {}, path, "").section(name)
 
 
 def _market(s: _Section) -> MarketParams:

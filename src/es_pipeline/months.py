@@ -1,0 +1,56 @@
+"""The month list (params/months.yaml) and its sync from a listing of the raw location.
+
+Adding a month is: upload the raw file, ``es-pipeline months sync``, ``dvc repro``, ``dvc push``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from es_pipeline.errors import PipelineError
+from es_pipeline.storage import Location
+from es_pipeline.tables import atomic_path
+
+RAW_SUFFIX = ".ohlcv-1s.dbn.zst"
+# "ES.FUT.2025-11.ohlcv-1s.dbn.zst" or Databento's "glbx-mdp3-20251101-20251130.ohlcv-1s.dbn.zst"
+MONTH_IN_NAME = re.compile(r"(?<!\d)(?P<year>(19|20)\d{2})-?(?P<month>0[1-9]|1[0-2])(?!\d{3})")
+HEADER = """\
+# The month list: each month and its object in the raw location (the DVC remote `raw`).
+# `es-pipeline months sync` rewrites this from a listing of the raw location.
+"""
+
+
+def month_of(name: str) -> str | None:
+    """The YYYY-MM a raw object holds, read from its name (None if the name has no month)."""
+    match = MONTH_IN_NAME.search(name)
+    return f"{match['year']}-{match['month']}" if match else None
+
+
+def months_in(names: list[str]) -> dict[str, str]:
+    """month -> object name for every raw month file in a listing; two files for a month is an error."""
+    found: dict[str, str] = {}
+    for name in sorted(names):
+        month = month_of(name) if name.endswith(RAW_SUFFIX) else None
+        if month is None:
+            continue
+        if month in found:
+            raise PipelineError(f"two raw files hold month {month}: {found[month]} and {name}")
+        found[month] = name
+    return found
+
+
+def render(months: dict[str, str]) -> str:
+    lines = [HEADER.rstrip("\n"), "months:"]
+    lines += [f'  "{month}": {{raw: {name}}}' for month, name in sorted(months.items())]
+    return "\n".join(lines) + "\n"
+
+
+def sync(location: Location, months_file: str | Path = "params/months.yaml") -> dict[str, str]:
+    """Rewrite the month list from the raw location; returns it. Refuses an empty listing."""
+    months = months_in(location.list())
+    if not months:
+        raise PipelineError(f"no *{RAW_SUFFIX} files with a YYYY-MM in their name at {location.url}")
+    with atomic_path(months_file) as tmp:
+        tmp.write_text(render(months))
+    return months

@@ -1,0 +1,62 @@
+"""Fixtures shared by unit and integration tests: paths and a real S3-compatible server."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATABENTO_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "databento" / "GLBX.MDP3"
+S3_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture(scope="session")
+def databento_fixtures() -> Path:
+    assert DATABENTO_FIXTURES.is_dir(), f"Databento sample files expected at {DATABENTO_FIXTURES}"
+    return DATABENTO_FIXTURES
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on loopback, reached over real HTTP by boto3 and by DVC subprocesses."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_server, monkeypatch):
+    """Credentials for the loopback server only; returns its endpoint URL."""
+    for key, value in S3_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    return s3_server
+
+
+@pytest.fixture
+def s3_bucket(s3_env):
+    """A fresh bucket on the loopback server: (endpoint_url, bucket name)."""
+    import uuid
+
+    import boto3
+
+    name = f"es-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_env).create_bucket(Bucket=name)
+    return s3_env, name
