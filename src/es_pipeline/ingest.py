@@ -52,8 +52,8 @@ def _read_bytes(source: str | Path | bytes | BinaryIO, name: str) -> bytes:
     return path.read_bytes()
 
 
-def open_store(source: str | Path | bytes | BinaryIO, name: str | None = None) -> db.DBNStore:
-    """Decode a DBN file/bytes/stream into a DBNStore, turning every decoder complaint into an error."""
+def open_store(source: str | Path | bytes | BinaryIO, name: str | None = None) -> tuple[db.DBNStore, np.ndarray]:
+    """Decode a DBN file/bytes/stream (store + records), turning every decoder complaint into an error."""
     name = name or str(getattr(source, "name", source if isinstance(source, (str, Path)) else "<bytes>"))
     data = _decompress(_read_bytes(source, name), name)
     if not data:
@@ -62,14 +62,14 @@ def open_store(source: str | Path | bytes | BinaryIO, name: str | None = None) -
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             store = db.DBNStore.from_bytes(io.BytesIO(data))
-            store.to_ndarray()  # decode now, so truncation and corruption surface here
+            records = store.to_ndarray()  # decode now, so truncation and corruption surface here
     except (Warning, Exception) as exc:
         raise RawDataError(name, f"not a readable DBN file ({exc})") from None
-    return store
+    return store, records
 
 
 def _definition_symbols(definition: Path | bytes, name: str) -> dict[int, str]:
-    store = open_store(definition, name)
+    store, _ = open_store(definition, name)
     if store.schema != dbn.Schema.DEFINITION:
         raise RawDataError(name, f"expected schema definition, found {store.schema}")
     records = store.to_df()
@@ -111,22 +111,22 @@ def read_raw(source: str | Path | bytes | BinaryIO, name: str | None = None,
     name = name or str(source)
     if definition is None and isinstance(source, (str, Path)):
         definition = definition_path_for(source)
-    store = open_store(source, name)
+    store, records = open_store(source, name)
     if store.schema != dbn.Schema.OHLCV_1S:
         raise RawDataError(name, f"expected schema ohlcv-1s, found {store.schema}")
-    records = store.to_ndarray()
     symbols = instrument_symbols(store, name, definition)
     ids = records["instrument_id"].astype(np.int64)
-    unknown = np.setdiff1d(np.unique(ids), np.fromiter(symbols, np.int64, len(symbols)))
-    if len(unknown):
+    present, codes = np.unique(ids, return_inverse=True)
+    unknown = [i for i in present.tolist() if i not in symbols]
+    if unknown:
         count = int(np.isin(ids, unknown).sum())
-        raise RawDataError(name, f"instrument ids {unknown[:5].tolist()} have no symbol mapping",
+        raise RawDataError(name, f"instrument ids {unknown[:5]} have no symbol mapping",
                            rule="symbology", count=count)
-    lookup = pd.Series(symbols)
+    names = np.array([symbols[i] for i in present.tolist()], dtype=object)
     frame = pd.DataFrame({
-        "ts_event": pd.to_datetime(records["ts_event"].astype(np.int64), utc=True).astype("datetime64[ns, UTC]"),
+        "ts_event": pd.Series(records["ts_event"].view("datetime64[ns]")).dt.tz_localize("UTC"),
         "instrument_id": ids,
-        "symbol": lookup.reindex(ids).to_numpy(dtype=object).astype(str),
+        "symbol": pd.Series(names[codes], dtype="str"),
         **{col: records[col].astype(np.float64) / PRICE_SCALE for col in ("open", "high", "low", "close")},
         "volume": records["volume"].astype(np.int64),
     })
