@@ -11,7 +11,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DATABENTO_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "databento" / "GLBX.MDP3"
 S3_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECRET_ACCESS_KEY": "loopback-only-secret-7f3a9c",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
 

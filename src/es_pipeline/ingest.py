@@ -69,11 +69,11 @@ def open_store(source: str | Path | bytes | BinaryIO, name: str | None = None) -
 
 
 def _definition_symbols(definition: Path | bytes, name: str) -> dict[int, str]:
-    store, _ = open_store(definition, name)
+    store, records = open_store(definition, name)
     if store.schema != dbn.Schema.DEFINITION:
         raise RawDataError(name, f"expected schema definition, found {store.schema}")
-    records = store.to_df()
-    return dict(zip(records["instrument_id"].astype(int), records["raw_symbol"].astype(str)))
+    raw_symbols = np.char.decode(records["raw_symbol"], "ascii")
+    return dict(zip(records["instrument_id"].astype(int).tolist(), raw_symbols.tolist()))
 
 
 def definition_path_for(path: str | Path) -> Path:
