@@ -44,6 +44,7 @@ def atomic_path(path: str | Path):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are shared files
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

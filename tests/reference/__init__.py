@@ -1,0 +1,1 @@
+"""Slow, obviously-correct reference implementations that tests and benchmarks compare against."""
