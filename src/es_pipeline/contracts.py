@@ -1,0 +1,70 @@
+"""Which raw symbols are outright contracts of the root, and when they expire (SPEC 5.2, 5.4).
+
+A raw ES.FUT month holds every outright (``ESZ5``, ``ESH6``; two-digit years such as
+``ESH26`` also occur), every calendar spread (``ESZ5-ESH6``) and, in principle, anything
+else the parent symbology mapped. Only outrights of the configured root are kept.
+Classification runs once per distinct symbol (a month has a few dozen), never per row.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+MONTH_CODES = "FGHJKMNQUVXZ"  # January .. December
+OUTRIGHT, SPREAD, OTHER = "outright", "spread", "other"
+
+
+def outright_pattern(root: str) -> re.Pattern:
+    """``<root><month code><1-2 digit year>``, e.g. ESZ5, ESH26."""
+    return re.compile(rf"^{re.escape(root)}(?P<code>[{MONTH_CODES}])(?P<year>\d{{1,2}})$")
+
+
+def _kind(symbol: str, pattern: re.Pattern) -> str:
+    if "-" in symbol:
+        return SPREAD
+    return OUTRIGHT if pattern.match(symbol) else OTHER
+
+
+def classify(symbols, root: str) -> np.ndarray:
+    """``outright`` / ``spread`` / ``other`` for every symbol (spreads are any symbol with '-')."""
+    codes, uniques = pd.factorize(pd.Series(symbols, dtype=object), use_na_sentinel=False)
+    pattern = outright_pattern(root)
+    kinds = np.array([_kind(str(s), pattern) for s in uniques] + [OTHER], dtype=object)
+    return kinds[codes] if len(codes) else np.array([], dtype=object)
+
+
+def _parse(symbol: str, pattern: re.Pattern) -> tuple[int, int, int]:
+    """(month 1-12, year digits as written, number of digits); (0, 0, 0) if not an outright."""
+    match = pattern.match(symbol)
+    if not match:
+        return 0, 0, 0
+    return MONTH_CODES.index(match["code"]) + 1, int(match["year"]), len(match["year"])
+
+
+def expiry_months(symbols, session_dates, root: str) -> np.ndarray:
+    """Expiry as a month count (year * 12 + month - 1) for outrights, -1 otherwise.
+
+    The year on the symbol has one or two digits; it resolves to the nearest year whose
+    expiry month is not before the session's month (``ESZ5`` traded in 2025-12 is
+    December 2025, ``ESH6`` March 2026; ``ESZ25`` likewise). A contract does not trade
+    after it expires, so the nearest non-past reading is the only sensible one.
+    """
+    pattern = outright_pattern(root)
+    codes, uniques = pd.factorize(pd.Series(symbols, dtype=object), use_na_sentinel=False)
+    parsed = np.array([_parse(str(s), pattern) for s in uniques] or [(0, 0, 0)], dtype=np.int64)
+    month, digits, width = (parsed[codes, i] if len(codes) else np.zeros(0, np.int64) for i in range(3))
+    dates = pd.DatetimeIndex(session_dates)
+    session_year = dates.year.to_numpy(np.int64)
+    session_month = dates.month.to_numpy(np.int64)
+    modulus = np.where(width == 2, 100, 10)
+    year = session_year + (digits - session_year) % modulus
+    year = np.where((year == session_year) & (month < session_month), year + modulus, year)
+    return np.where(width > 0, year * 12 + month - 1, -1)
+
+
+def expiry_label(expiry_month: int) -> str:
+    """Month count -> ``YYYY-MM`` (for tables and logs)."""
+    return f"{expiry_month // 12:04d}-{expiry_month % 12 + 1:02d}" if expiry_month >= 0 else ""

@@ -1,0 +1,321 @@
+"""filter_month and the stage runner: known answers, bad input, a generated full month."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pandas_market_calendars as mcal
+import pyarrow.parquet as pq
+import pytest
+
+from es_pipeline.errors import ParamsError, RawDataError
+from es_pipeline.filtering import filter_month
+from es_pipeline.params import FilterParams, MarketParams, load_params
+from es_pipeline.stages import filter as stage
+from es_pipeline.tables import FILTERED_SCHEMA, read_filtered
+
+REPO_PARAMS = Path(__file__).resolve().parents[2] / "params"
+MARKET, NYSE = MarketParams(), FilterParams()
+CT = "America/Chicago"
+
+
+def filt(raw, month="2025-12", **changes):
+    return filter_month(raw, month, MARKET, dataclasses.replace(NYSE, **changes), "test.dbn.zst")
+
+
+def day(make_trades, date, symbol, seconds=60, start="08:00:00", **kw):
+    return make_trades(symbol, f"{date} {start}", seconds, **kw)
+
+
+# ---------------------------------------------------------------- known answers on hand-built frames
+
+def test_a_spread_with_more_volume_than_the_outrights_never_wins(make_raw, make_trades):
+    raw = make_raw(day(make_trades, "2025-12-01", "ESZ5-ESH6", volume=1000)
+                   + day(make_trades, "2025-12-01", "ESZ5", volume=1)
+                   + day(make_trades, "2025-12-01", "NQZ5", volume=5000))
+    result = filt(raw)
+    assert result.metrics["primary"] == {"2025-12-01": "ESZ5"}
+    assert set(result.bars["symbol"]) == {"ESZ5"}
+    assert result.metrics["dropped"]["spread"] == 60 and result.metrics["dropped"]["other_symbol"] == 60
+
+
+def test_the_primary_switches_on_the_roll(make_raw, make_trades):
+    rows = []
+    for date, front, back in [("2025-12-09", 50, 1), ("2025-12-10", 40, 10), ("2025-12-11", 10, 40), ("2025-12-12", 1, 50)]:
+        rows += day(make_trades, date, "ESZ5", volume=front) + day(make_trades, date, "ESH6", start="09:00:00", volume=back)
+    result = filt(make_raw(rows))
+    assert list(result.metrics["primary"].values()) == ["ESZ5", "ESZ5", "ESH6", "ESH6"]
+    assert result.metrics["roll_dates"] == ["2025-12-11"]
+    assert result.sessions["roll"].tolist() == [False, False, True, False]
+    per_session = result.bars.groupby("session_date")["symbol"].unique().map(list).tolist()
+    assert per_session == [["ESZ5"], ["ESZ5"], ["ESH6"], ["ESH6"]]
+    assert result.metrics["dropped"]["not_primary"] == 4 * 60
+
+
+def test_volume_outside_the_window_does_not_count(make_raw, make_trades):
+    overnight = day(make_trades, "2025-12-01", "ESH6", start="02:00:00", volume=10_000)
+    after_close = day(make_trades, "2025-12-01", "ESH6", start="15:00:00", volume=10_000)
+    raw = make_raw(overnight + day(make_trades, "2025-12-01", "ESZ5", volume=2) + after_close)
+    result = filt(raw)
+    assert result.metrics["primary"] == {"2025-12-01": "ESZ5"}
+    assert result.sessions["volume_by_contract"].iloc[0] == {"ESZ5": 120}
+    assert result.metrics["dropped"]["outside_session"] == 120
+
+
+def test_full_and_early_close_sessions_are_complete_sorted_and_unique(make_raw, make_trades):
+    raw = make_raw(day(make_trades, "2025-12-23", "ESH6", step=7) + day(make_trades, "2025-12-24", "ESH6", step=3))
+    result = filt(raw)
+    bars = result.bars
+    assert bars.groupby("session_date").size().tolist() == [27_000, 16_200]
+    assert bars["ts_event"].is_monotonic_increasing and bars["ts_event"].is_unique
+    assert str(bars["ts_event"].dtype) == "datetime64[ns, UTC]" and str(bars["session_date"].dtype) == "datetime64[ns]"
+    last = bars[bars["session_date"] == "2025-12-24"]["ts_event"].iloc[-1].tz_convert(CT)
+    assert last.strftime("%H:%M:%S") == "11:59:59"  # early close at 12:00 CT, never padded
+    assert result.metrics["early_close_dates"] == ["2025-12-24"]
+    assert result.sessions["filled_fraction"].round(4).tolist() == [round(1 - 9 / 27_000, 4), round(1 - 20 / 16_200, 4)]
+
+
+def test_every_record_is_kept_or_dropped_for_one_reason(make_raw, make_trades):
+    rows = (day(make_trades, "2025-12-01", "ESZ5") + day(make_trades, "2025-12-01", "ESH6", volume=0)
+            + day(make_trades, "2025-12-01", "ESZ5-ESH6") + day(make_trades, "2025-12-25", "ESZ5")
+            + day(make_trades, "2025-12-02", "ESZ5", start="01:00:00"))
+    raw = make_raw(rows + rows[:5])  # 5 exact duplicates
+    m = filt(raw).metrics
+    assert m["records_in"] == len(raw) == m["records_kept"] + m["dropped_total"]
+    assert m["dropped"]["exact_duplicate"] == 5 and m["dropped"]["spread"] == 60
+    assert m["holidays"] == ["2025-12-25"] and m["dropped"]["outside_session"] == 120
+    assert m["records_kept"] == 60 and m["rows_out"] == 27_000 and m["filled_rows"] == 27_000 - 60
+
+
+def test_sessions_without_trades_are_reported_not_invented(make_raw, make_trades):
+    result = filt(make_raw(day(make_trades, "2025-12-01", "ESZ5") + day(make_trades, "2025-12-03", "ESZ5")))
+    assert result.metrics["sessions"] == 2
+    assert "2025-12-02" in result.metrics["sessions_without_trades"]
+    assert result.calendar.set_index("session_date").loc["2025-12-02", "status"] == "no_trades"
+
+
+def test_no_trade_in_any_session_is_an_error(make_raw, make_trades):
+    with pytest.raises(RawDataError, match="no session window") as info:
+        filt(make_raw(day(make_trades, "2025-12-01", "NQZ5")))
+    assert info.value.rule == "no_sessions" and info.value.month == "2025-12"
+
+
+def test_cme_equity_keeps_the_thanksgiving_globex_session(make_raw, make_trades):
+    raw = make_raw(day(make_trades, "2025-11-27", "ESZ5") + day(make_trades, "2025-11-28", "ESZ5"))
+    nyse, cme = filt(raw, "2025-11"), filt(raw, "2025-11", calendar="CME_Equity")
+    assert list(nyse.metrics["primary"]) == ["2025-11-28"] and "2025-11-27" in nyse.metrics["holidays"]
+    assert list(cme.metrics["primary"]) == ["2025-11-27", "2025-11-28"] and cme.metrics["holidays"] == []
+    assert cme.bars.groupby("session_date").size().tolist() == [16_200, 16_200]
+
+
+def test_short_sessions_are_dropped_and_counted(make_raw, make_trades):
+    raw = make_raw(day(make_trades, "2025-11-26", "ESZ5") + day(make_trades, "2025-11-28", "ESZ5"))
+    result = filt(raw, "2025-11", min_session_minutes=300)
+    assert result.metrics["short_sessions"] == ["2025-11-28"] and result.metrics["dropped"]["short_session"] == 60
+    assert list(result.metrics["primary"]) == ["2025-11-26"]
+
+
+def test_month_must_be_yyyy_mm(make_raw, make_trades):
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        filt(make_raw(day(make_trades, "2025-12-01", "ESZ5")), "2025-13")
+
+
+# ---------------------------------------------------------------- parameters
+
+@pytest.mark.parametrize(("old", "new", "key", "allowed"), [
+    ("calendar: NYSE", "calendar: NOPE", "filter.calendar", "pandas_market_calendars name"),
+    ('session_start: "07:30"', 'session_start: "7h30"', "filter.session_start", "clock time HH:MM"),
+    ('session_end: "15:00"', 'session_end: "07:00"', "filter.session_end", "after session_start"),
+    ("min_session_minutes: 0", "min_session_minutes: -5", "filter.min_session_minutes", "integer in [0, 1440]"),
+    ("min_session_minutes: 0", "min_session_minutes: 2.5", "filter.min_session_minutes", "integer in [0, 1440]"),
+    ("bad_rows: error", "bad_rows: skip", "filter.bad_rows", "one of error, drop"),
+])
+def test_bad_filter_params_are_rejected_with_file_key_and_range(tmp_path, old, new, key, allowed):
+    params_dir = tmp_path / "params"
+    shutil.copytree(REPO_PARAMS, params_dir)
+    path = params_dir / "filter.yaml"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    with pytest.raises(ParamsError) as info:
+        load_params(params_dir)
+    assert str(path) in str(info.value) and key in str(info.value) and allowed in str(info.value)
+
+
+# ---------------------------------------------------------------- the stage runner on bad input
+
+@pytest.fixture
+def stage_paths(tmp_path, monkeypatch):
+    """Run the stage on a hand-built frame: (runner, out, metrics_out, params_dir)."""
+    params_dir = tmp_path / "params"
+    shutil.copytree(REPO_PARAMS, params_dir)
+    out, metrics_out = tmp_path / "data" / "2025-12.parquet", tmp_path / "metrics" / "2025-12.json"
+
+    def runner(frame, bad_rows="error", month="2025-12"):
+        (params_dir / "filter.yaml").write_text(
+            (REPO_PARAMS / "filter.yaml").read_text().replace("bad_rows: error", f"bad_rows: {bad_rows}"))
+        monkeypatch.setattr(stage, "read_raw", lambda raw: frame)
+        return stage.run("raw/ES.FUT.2025-12.ohlcv-1s.dbn.zst", month, out, metrics_out, params_dir)
+    return runner, out, metrics_out
+
+
+def good_rows(make_trades):
+    return make_trades("ESZ5", "2025-12-01 08:00:00", 60) + make_trades("ESH6", "2025-12-02 08:00:00", 60)
+
+
+BAD_INPUT = {  # rule -> (extra rows, count)
+    "ohlc_consistency": ([("2025-12-01 09:00:00", "ESZ5", 6000, 5999, 5998, 6000, 1),
+                          ("2025-12-01 09:00:01", "ESZ5", 6000, 6001, 6000.5, 6000, 1)], 2),
+    "conflicting_duplicate": ([("2025-12-01 08:00:00", "ESZ5", 6000, 6000.25, 5999.75, 6000, 9)], 1),
+    "records_outside_month": ([("2025-11-14 08:00:00", "ESZ5", 6000, 6000, 6000, 6000, 1)] * 3, 3),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(BAD_INPUT))
+def test_bad_input_gives_a_clear_error_and_leaves_nothing_behind(stage_paths, make_raw, make_trades, rule):
+    runner, out, metrics_out = stage_paths
+    extra, count = BAD_INPUT[rule]
+    with pytest.raises(RawDataError) as info:
+        runner(make_raw(good_rows(make_trades) + extra))
+    message = str(info.value)
+    assert "raw/ES.FUT.2025-12.ohlcv-1s.dbn.zst" in message and "month 2025-12" in message
+    assert f"rule '{rule}'" in message and f"{count:,} record(s)" in message
+    assert not out.exists() and not metrics_out.exists()
+    assert not out.parent.exists() or not any(out.parent.iterdir())  # no temporary file either
+
+
+def test_the_drop_policy_drops_counts_and_writes(stage_paths, make_raw, make_trades):
+    runner, out, metrics_out = stage_paths
+    extra, count = BAD_INPUT["ohlc_consistency"]
+    runner(make_raw(good_rows(make_trades) + extra), bad_rows="drop")
+    metrics = json.loads(metrics_out.read_text())
+    assert metrics["dropped"]["ohlc_consistency"] == count
+    assert len(read_filtered(out)) == metrics["rows_out"] == 2 * 27_000
+
+
+@pytest.mark.parametrize("mode", ["error", "drop"])
+def test_structural_faults_stay_errors_under_the_drop_policy(stage_paths, make_raw, make_trades, mode):
+    runner, out, metrics_out = stage_paths
+    for rule in ("conflicting_duplicate", "records_outside_month"):
+        with pytest.raises(RawDataError, match=rule):
+            runner(make_raw(good_rows(make_trades) + BAD_INPUT[rule][0]), bad_rows=mode)
+    assert not out.exists() and not metrics_out.exists()
+
+
+def test_unknown_symbols_are_dropped_and_counted(stage_paths, make_raw, make_trades):
+    runner, out, metrics_out = stage_paths
+    odd = [("2025-12-01 09:00:00", s, 5, 5, 5, 5, 99) for s in ("ESZ5 C6000", "NQZ5", "ESZ5-ESH6", "UD:1V")]
+    runner(make_raw(good_rows(make_trades) + odd))
+    dropped = json.loads(metrics_out.read_text())["dropped"]
+    assert (dropped["other_symbol"], dropped["spread"]) == (3, 1)
+    assert set(read_filtered(out)["symbol"]) == {"ESZ5", "ESH6"}
+
+
+def test_a_failed_metrics_write_removes_the_bars(stage_paths, make_raw, make_trades, monkeypatch):
+    runner, out, metrics_out = stage_paths
+
+    def broken(metrics, path):
+        raise OSError("disk full")
+    monkeypatch.setattr(stage, "write_metrics", broken)
+    with pytest.raises(OSError, match="disk full"):
+        runner(make_raw(good_rows(make_trades)))
+    assert not out.exists() and not metrics_out.exists()
+
+
+# ---------------------------------------------------------------- a generated full month (real DBN file)
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    synth = pytest.importorskip("es_pipeline.synth")
+    root = tmp_path_factory.mktemp("generated")
+    raw = root / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
+    synth.generate_month("2025-12", raw, seed=0)
+    out, metrics_out = root / "filtered.parquet", root / "metrics.json"
+    result = stage.run(raw, "2025-12", out, metrics_out, REPO_PARAMS)
+    return raw, out, metrics_out, result
+
+
+def independent_windows(month="2025-12"):
+    """Session windows straight from the calendar, written out day by day."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the calendar library's own pandas deprecation notices
+        schedule = mcal.get_calendar("NYSE").schedule(f"{month}-01", pd.Period(month).end_time.date())
+    windows = {}
+    for date, close in zip(schedule.index, schedule["market_close"]):
+        start = pd.Timestamp(f"{date.date()} 07:30", tz=CT)
+        windows[date.date().isoformat()] = (start, min(pd.Timestamp(f"{date.date()} 15:00", tz=CT), close))
+    return windows
+
+
+def test_generated_month_sessions_match_the_calendar(generated):
+    _, out, _, result = generated
+    bars = read_filtered(out)
+    windows = independent_windows()
+    sizes = bars.groupby(bars["session_date"].dt.strftime("%Y-%m-%d")).size()
+    assert sizes.to_dict() == {d: int((end - start).total_seconds()) for d, (start, end) in windows.items()}
+    assert sizes["2025-12-24"] == 16_200 and (sizes.drop("2025-12-24") == 27_000).all()
+    firsts = bars.groupby("session_date")["ts_event"].min().dt.tz_convert(CT).dt.strftime("%H:%M:%S")
+    assert set(firsts) == {"07:30:00"}
+    assert result.metrics["holidays"] == ["2025-12-25"] and result.metrics["sessions"] == 22
+
+
+def test_generated_month_primary_matches_an_independent_groupby(generated):
+    raw_path, out, _, result = generated
+    raw = stage.read_raw(raw_path)
+    outright = raw[raw["symbol"].str.fullmatch(r"ES[FGHJKMNQUVXZ]\d{1,2}")]
+    expected, kept = {}, 0
+    for date, (start, end) in independent_windows().items():
+        inside = outright[(outright["ts_event"] >= start) & (outright["ts_event"] < end)]
+        volume = inside.groupby("symbol")["volume"].sum()
+        expected[date] = volume.idxmax()
+        kept += int((inside["symbol"] == expected[date]).sum())
+    assert result.metrics["primary"] == expected
+    assert len(set(expected.values())) == 2 and len(result.metrics["roll_dates"]) == 1
+    bars = read_filtered(out)
+    traded = bars[~bars["filled"]]
+    assert len(traded) == kept == result.metrics["records_kept"]
+    merged = traded.merge(raw, on=["ts_event", "symbol"], suffixes=("", "_raw"))
+    assert len(merged) == kept
+    for col in ("open", "high", "low", "close", "volume"):
+        assert (merged[col] == merged[f"{col}_raw"]).all()
+
+
+def test_generated_month_output_schema_is_exactly_spec_5_6(generated):
+    raw_path, out, metrics_out, result = generated
+    assert pq.read_schema(out).equals(FILTERED_SCHEMA, check_metadata=False)
+    metrics = json.loads(metrics_out.read_text())
+    for key in ("records_in", "rows_out", "sessions", "early_close_sessions", "dropped", "filled_fraction",
+                "primary", "roll_dates", "holidays"):
+        assert key in metrics
+    assert metrics["records_in"] == metrics["records_kept"] + metrics["dropped_total"]
+    assert metrics["rows_out"] == len(result.bars) == 21 * 27_000 + 16_200
+    assert re.fullmatch(r"2025-12-1\d", metrics["roll_dates"][0])
+
+
+def test_generated_month_is_deterministic(generated, tmp_path):
+    raw_path, out, metrics_out, _ = generated
+    again = tmp_path / "again.parquet"
+    stage.run(raw_path, "2025-12", again, tmp_path / "again.json", REPO_PARAMS)
+    assert again.read_bytes() == out.read_bytes()
+    assert (tmp_path / "again.json").read_text() == metrics_out.read_text()
+
+
+def test_views_render_the_generated_month(generated):
+    from es_pipeline.views import filter as views
+
+    result = generated[3]
+    assert views.summary(result)["roll_dates"] == result.metrics["roll_dates"][0]
+    calendar = views.calendar_table(result)
+    assert len(calendar) == 23 and calendar["status"].str.startswith("holiday").sum() == 1
+    assert (calendar["early_close"] == "early close").sum() == 1
+    assert (views.primary_table(result)["roll"] == "ROLL").sum() == 1
+    dropped = views.dropped_table(result)
+    assert dropped.loc["total = records in", "records"] == result.metrics["records_in"]
+    assert len(views.filled_table(result)) == 22
+    for fig in (views.price_chart(result), views.filled_chart(result)):
+        assert fig.axes and fig.axes[0].has_data()
