@@ -1,0 +1,421 @@
+"""Per-session rolling kernels (numba): every window ends at row t inclusive and resets at session starts.
+
+Conventions shared by every kernel here:
+
+* ``starts``/``ends`` are the first row and one past the last row of each session
+  (``tables.session_bounds``); a window never reaches into a previous session.
+* A window of ``w`` bars at row t covers rows t-w+1 .. t. While it is not full (the first
+  w-1 rows of a session) the output is NaN. A window holding any NaN input gives NaN.
+* Cost is O(n) or O(n log w) per kernel except ``rolling_percentile_rank`` (O(n*w) simple
+  compares, vectorised) — nothing is quadratic in the session length.
+* Running sums are updated in O(1) per row and recomputed exactly every ``w`` rows, which
+  bounds floating-point drift; on tick-aligned prices and integer volumes every sum is exact.
+  Results depend only on rows <= t of the same session (no look-ahead).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+NAN = np.nan
+
+
+def _check(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, window: int) -> np.ndarray:
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    return np.ascontiguousarray(x, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- session-to-date
+
+
+@njit(cache=True)
+def _lag(x, starts, ends, k, out):
+    for s in range(starts.shape[0]):
+        a, b = starts[s], ends[s]
+        for t in range(a, b):
+            out[t] = x[t - k] if t - a >= k else NAN
+
+
+def lag(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
+    """x shifted k rows down inside each session; the first k rows of a session are NaN."""
+    x = _check(x, starts, ends, 1)
+    if k < 0:
+        raise ValueError("lag k must be >= 0 (a negative lag would look ahead)")
+    out = np.empty_like(x)
+    _lag(x, starts, ends, k, out)
+    return out
+
+
+@njit(cache=True)
+def _cumulative(x, starts, ends, mode, out):
+    # mode 0: sum, 1: max, 2: min
+    for s in range(starts.shape[0]):
+        a, b = starts[s], ends[s]
+        acc = 0.0
+        for t in range(a, b):
+            v = x[t]
+            if t == a:
+                acc = v
+            elif mode == 0:
+                acc += v
+            elif mode == 1:
+                acc = max(acc, v)
+            else:
+                acc = min(acc, v)
+            out[t] = acc
+
+
+def session_cumsum(x, starts, ends) -> np.ndarray:
+    """Session-to-date running sum (resets at each session start)."""
+    out = np.empty(len(x))
+    _cumulative(_check(x, starts, ends, 1), starts, ends, 0, out)
+    return out
+
+
+def session_cummax(x, starts, ends) -> np.ndarray:
+    """Session-to-date running maximum."""
+    out = np.empty(len(x))
+    _cumulative(_check(x, starts, ends, 1), starts, ends, 1, out)
+    return out
+
+
+def session_cummin(x, starts, ends) -> np.ndarray:
+    """Session-to-date running minimum."""
+    out = np.empty(len(x))
+    _cumulative(_check(x, starts, ends, 1), starts, ends, 2, out)
+    return out
+
+
+# --------------------------------------------------------------------------- mean / std
+
+
+@njit(cache=True)
+def _rolling_mean(x, starts, ends, w, out):
+    for s in range(starts.shape[0]):
+        a, b = starts[s], ends[s]
+        total = 0.0
+        nans = 0
+        for t in range(a, b):
+            k = t - a
+            v = x[t]
+            if math.isnan(v):
+                nans += 1
+            else:
+                total += v
+            if k >= w:
+                u = x[t - w]
+                if math.isnan(u):
+                    nans -= 1
+                else:
+                    total -= u
+            if k < w - 1:
+                out[t] = NAN
+                continue
+            if (k + 1) % w == 0:  # exact refresh bounds drift
+                total = 0.0
+                for j in range(t - w + 1, t + 1):
+                    if not math.isnan(x[j]):
+                        total += x[j]
+            out[t] = NAN if nans > 0 else total / w
+
+
+def rolling_mean(x, starts, ends, window: int) -> np.ndarray:
+    """Mean of rows t-w+1 .. t (NaN until the window is full or if it holds a NaN)."""
+    x = _check(x, starts, ends, window)
+    out = np.empty_like(x)
+    _rolling_mean(x, starts, ends, window, out)
+    return out
+
+
+@njit(cache=True)
+def _rolling_std(x, starts, ends, w, ddof, out):
+    for s in range(starts.shape[0]):
+        a, b = starts[s], ends[s]
+        s1 = 0.0
+        s2 = 0.0
+        nans = 0
+        run = 0
+        anchor = 0.0
+        for t in range(a, b):
+            k = t - a
+            v = x[t]
+            if k > 0 and v == x[t - 1]:
+                run += 1
+            else:
+                run = 1
+            if math.isnan(v):
+                nans += 1
+            else:
+                d = v - anchor
+                s1 += d
+                s2 += d * d
+            if k >= w:
+                u = x[t - w]
+                if math.isnan(u):
+                    nans -= 1
+                else:
+                    d = u - anchor
+                    s1 -= d
+                    s2 -= d * d
+            if k < w - 1:
+                out[t] = NAN
+                continue
+            if (k + 1) % w == 0:  # re-anchor on the newest value and recompute exactly
+                if not math.isnan(v):
+                    anchor = v
+                s1 = 0.0
+                s2 = 0.0
+                for j in range(t - w + 1, t + 1):
+                    if not math.isnan(x[j]):
+                        d = x[j] - anchor
+                        s1 += d
+                        s2 += d * d
+            if nans > 0:
+                out[t] = NAN
+            elif run >= w:  # all w values identical: exactly 0, not rounding noise
+                out[t] = 0.0
+            else:
+                var = (s2 - s1 * s1 / w) / (w - ddof)
+                out[t] = math.sqrt(var) if var > 0.0 else 0.0
+
+
+def rolling_std(x, starts, ends, window: int, ddof: int = 1) -> np.ndarray:
+    """Standard deviation (default ddof=1, the sample std) of rows t-w+1 .. t.
+
+    A window of identical values gives exactly 0.0. Needs window > ddof.
+    """
+    x = _check(x, starts, ends, window)
+    if window <= ddof:
+        raise ValueError(f"window {window} must exceed ddof {ddof}")
+    out = np.empty_like(x)
+    _rolling_std(x, starts, ends, window, ddof, out)
+    return out
+
+
+# --------------------------------------------------------------------------- min / max
+
+
+@njit(cache=True)
+def _rolling_extreme(x, starts, ends, w, sign, out, buf):
+    # monotonic deque of row indices; sign=+1 max, -1 min (inputs must be NaN-free)
+    for s in range(starts.shape[0]):
+        a, b = starts[s], ends[s]
+        head = 0
+        tail = 0
+        for t in range(a, b):
+            v = sign * x[t]
+            while tail > head and sign * x[buf[tail - 1]] <= v:
+                tail -= 1
+            buf[tail] = t
+            tail += 1
+            if buf[head] <= t - w:
+                head += 1
+            out[t] = x[buf[head]] if t - a >= w - 1 else NAN
+
+
+def _extreme(x, starts, ends, window, sign):
+    x = _check(x, starts, ends, window)
+    if np.isnan(x).any():
+        raise ValueError("rolling min/max inputs must not contain NaN")
+    out = np.empty_like(x)
+    longest = int((ends - starts).max()) if len(starts) else 0
+    _rolling_extreme(x, starts, ends, window, sign, out, np.empty(longest, np.int64))
+    return out
+
+
+def rolling_max(x, starts, ends, window: int) -> np.ndarray:
+    """Maximum of rows t-w+1 .. t via a monotonic deque (O(n)); inputs must be NaN-free."""
+    return _extreme(x, starts, ends, window, 1.0)
+
+
+def rolling_min(x, starts, ends, window: int) -> np.ndarray:
+    """Minimum of rows t-w+1 .. t via a monotonic deque (O(n)); inputs must be NaN-free."""
+    return _extreme(x, starts, ends, window, -1.0)
+
+
+# --------------------------------------------------------------------------- slope
+
+
+@njit(cache=True)
+def _rolling_slope(x, starts, ends, w, out):
+    xbar = (w - 1) / 2.0
+    sxx = w * (w * w - 1.0) / 12.0
+    for s in range(starts.shape[0]):
+        a, b = starts[s], ends[s]
+        sy = 0.0  # sum of (y - anchor) over the window
+        sxy = 0.0  # sum of j * (y - anchor), j = 0 .. w-1 = position inside the window
+        nans = 0
+        run = 0
+        anchor = 0.0
+        for t in range(a, b):
+            k = t - a
+            v = x[t]
+            if k > 0 and v == x[t - 1]:
+                run += 1
+            else:
+                run = 1
+            if math.isnan(v):
+                nans += 1
+                dv = 0.0
+            else:
+                dv = v - anchor
+            if k < w:
+                sy += dv
+                sxy += k * dv
+            else:
+                u = x[t - w]
+                if math.isnan(u):
+                    nans -= 1
+                    du = 0.0
+                else:
+                    du = u - anchor
+                sy = sy - du + dv
+                sxy = sxy + w * dv - sy  # every old value moves one position left
+            if k < w - 1:
+                out[t] = NAN
+                continue
+            if (k + 1) % w == 0:  # re-anchor and recompute exactly
+                if not math.isnan(v):
+                    anchor = v
+                sy = 0.0
+                sxy = 0.0
+                for j in range(w):
+                    y = x[t - w + 1 + j]
+                    if not math.isnan(y):
+                        sy += y - anchor
+                        sxy += j * (y - anchor)
+            if nans > 0:
+                out[t] = NAN
+            elif run >= w:  # all w values identical: exactly 0, not rounding noise
+                out[t] = 0.0
+            else:
+                out[t] = (sxy - xbar * sy) / sxx
+
+
+def rolling_slope(x, starts, ends, window: int) -> np.ndarray:
+    """Least-squares slope per bar of rows t-w+1 .. t against their position 0 .. w-1.
+
+    O(1) per row from running sums of y and j*y (taken relative to an anchor value to keep
+    digits); a window of identical values gives exactly 0. Needs window >= 2.
+    """
+    x = _check(x, starts, ends, window)
+    if window < 2:
+        raise ValueError("a slope needs a window of at least 2 bars")
+    out = np.empty_like(x)
+    _rolling_slope(x, starts, ends, window, out)
+    return out
+
+
+# --------------------------------------------------------------------------- percentile rank
+
+
+@njit(cache=True)
+def _rolling_percentile_rank(x, starts, ends, w, out):
+    for s in range(starts.shape[0]):
+        a, b = starts[s], ends[s]
+        nans = 0
+        for t in range(a, b):
+            k = t - a
+            if math.isnan(x[t]):
+                nans += 1
+            if k >= w and math.isnan(x[t - w]):
+                nans -= 1
+            if k < w - 1 or nans > 0:
+                out[t] = NAN
+                continue
+            cur = x[t]
+            count = 0
+            for j in range(t - w + 1, t + 1):
+                count += x[j] <= cur
+            out[t] = 100.0 * count / w
+
+
+def rolling_percentile_rank(x, starts, ends, window: int) -> np.ndarray:
+    """Percentile rank (0-100] of x[t] among rows t-w+1 .. t: 100 * share of values <= x[t].
+
+    Ties count as "at or below", and the window includes x[t] itself, so the smallest
+    possible value is 100/w (x[t] is the unique minimum) and the largest is 100 (x[t] is a
+    maximum, possibly tied). O(w) simple compares per row (vectorised by numba).
+    """
+    x = _check(x, starts, ends, window)
+    out = np.empty_like(x)
+    _rolling_percentile_rank(x, starts, ends, window, out)
+    return out
+
+
+# --------------------------------------------------------------------------- range retouches
+
+
+@njit(cache=True)
+def _rolling_retouches(high, low, starts, ends, w, zone, step, out):
+    top = 0
+    while (1 << (top + 1)) <= w:
+        top += 1  # 2**top <= w < 2**(top+1)
+    for s in range(starts.shape[0]):
+        a, b = starts[s], ends[s]
+        n = b - a
+        if n < w:
+            for t in range(a, b):
+                out[t] = NAN
+            continue
+        # sparse tables: mx[k, i] = max(high[a+i .. a+i+2**k-1]), mn likewise for low
+        mx = np.empty((top + 1, n))
+        mn = np.empty((top + 1, n))
+        for i in range(n):
+            mx[0, i] = high[a + i]
+            mn[0, i] = low[a + i]
+        for k in range(1, top + 1):
+            half = 1 << (k - 1)
+            for i in range(n - (1 << k) + 1):
+                mx[k, i] = max(mx[k - 1, i], mx[k - 1, i + half])
+                mn[k, i] = min(mn[k - 1, i], mn[k - 1, i + half])
+        for i in range(n):
+            if i < w - 1:
+                out[a + i] = NAN
+                continue
+            lo = i - w + 1
+            right = i - (1 << top) + 1
+            hi_ = max(mx[top, lo], mx[top, right])
+            lo_ = min(mn[top, lo], mn[top, right])
+            z = zone * (hi_ - lo_)
+            upper = hi_ - z
+            lower = lo_ + z
+            count = 0
+            p = lo
+            while p <= i:
+                # jump to the first bar >= p whose high >= upper or low <= lower
+                for k in range(top, -1, -1):
+                    if p + (1 << k) - 1 <= i and mx[k, p] < upper and mn[k, p] > lower:
+                        p += 1 << k
+                if p > i:
+                    break
+                count += 1
+                p += step
+            out[a + i] = count
+
+
+def rolling_retouches(high, low, starts, ends, window: int, zone: float, cooldown: int) -> np.ndarray:
+    """Distinct touches of the top or bottom ``zone`` share of the window's range, per row.
+
+    At row t the window is rows t-w+1 .. t with range high H = max(high), low L = min(low)
+    and size = H - L. Bar j of the window is *in a zone* when
+    ``high_j >= H - zone * size`` (top) or ``low_j <= L + zone * size`` (bottom); a bar in
+    both zones is one touch. Scanning the window from its oldest bar, the first in-zone bar
+    is a touch, and each later in-zone bar j is a new touch when j >= (previous counted
+    touch) + cooldown; in-zone bars before that are the same touch (cooldown 0 or 1: every
+    in-zone bar counts). Top and bottom share one cooldown. A flat window (size 0) has every
+    bar in a zone, so it counts ceil(w / max(cooldown, 1)) touches. Float output (NaN until the
+    window is full). Each next touch is found in O(log w) with sparse tables, so a row costs
+    O(touches * log w), not O(w).
+    """
+    high = _check(high, starts, ends, window)
+    low = _check(low, starts, ends, window)
+    if np.isnan(high).any() or np.isnan(low).any():
+        raise ValueError("retouch inputs must not contain NaN")
+    out = np.empty_like(high)
+    _rolling_retouches(high, low, starts, ends, window, float(zone), max(int(cooldown), 1), out)
+    return out

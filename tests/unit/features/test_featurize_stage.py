@@ -1,0 +1,98 @@
+"""The featurize stage runner, its views and its notebook (structure only; papermill runs elsewhere)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from es_pipeline.errors import StageInputError
+from es_pipeline.features import FEATURE_NAMES, FEATURES_SCHEMA
+from es_pipeline.stages.featurize import FeatureResult, run
+from es_pipeline.tables import FILTERED_SCHEMA, read_table, write_table
+from es_pipeline.views import features as views
+from feature_bars import concat_sessions, random_walk_day
+
+matplotlib.use("Agg")
+REPO_ROOT = Path(__file__).resolve().parents[3]
+PARAMS = REPO_ROOT / "params"
+
+
+@pytest.fixture
+def filtered(tmp_path) -> Path:
+    bars = concat_sessions(random_walk_day("2025-12-01", 1_200, seed=1), random_walk_day("2025-12-02", 1_000, seed=2))
+    path = tmp_path / "filtered" / "2025-12.parquet"
+    write_table(bars, path, FILTERED_SCHEMA)
+    return path
+
+
+def test_round_trip_and_byte_identical_rerun(filtered, tmp_path):
+    out, metrics_out = tmp_path / "features" / "2025-12.parquet", tmp_path / "metrics" / "2025-12.json"
+    result = run(filtered, out, metrics_out, PARAMS, "2025-12")
+    assert isinstance(result, FeatureResult)
+    assert pq.read_schema(out).remove_metadata() == FEATURES_SCHEMA
+    back = read_table(out)
+    pd.testing.assert_frame_equal(back, result.features, check_exact=True)
+    assert list(back.columns) == ["ts_event", *FEATURE_NAMES]
+    metrics = json.loads(metrics_out.read_text())
+    assert metrics["rows"] == 2200 and metrics["sessions"] == 2 and metrics["month"] == "2025-12"
+    assert metrics["nan_check_failures"] == 0 and metrics["grid_gaps"] == 0
+    assert set(metrics["features"]["atr_30s"]) == {"mean", "std", "min", "max", "nan_share"}
+    # same inputs -> same bytes, to a new place and over the old outputs
+    out2, metrics2 = tmp_path / "again" / "f.parquet", tmp_path / "again" / "m.json"
+    run(filtered, out2, metrics2, PARAMS, "2025-12")
+    run(filtered, out, metrics_out, PARAMS, "2025-12")
+    assert out.read_bytes() == out2.read_bytes()
+    assert metrics_out.read_bytes() == metrics2.read_bytes()
+    assert not list(out.parent.glob("*.tmp"))
+
+
+def test_month_mismatch_and_bad_input_are_errors(filtered, tmp_path):
+    with pytest.raises(StageInputError, match="outside month 2026-01"):
+        run(filtered, tmp_path / "f.parquet", None, PARAMS, "2026-01")
+    with pytest.raises(StageInputError, match="file not found"):
+        run(tmp_path / "missing.parquet", tmp_path / "f.parquet", None, PARAMS)
+    assert not (tmp_path / "f.parquet").exists()
+
+
+def test_views(filtered, tmp_path):
+    result = run(filtered, tmp_path / "f.parquet", None, PARAMS, "2025-12")
+    table = views.feature_table(result)
+    assert list(table.index) == list(FEATURE_NAMES)
+    assert list(table.columns) == ["group", "mean", "std", "min", "max", "nan_share"]
+    check = views.nan_check_table(result)
+    assert (check["result"] == "pass").all() and len(check) == 43
+    assert check.loc["atr_percentile", "expected_nan"] == 2 * 328
+    assert views.sessions_table(result)["rows"].tolist() == [1200, 1000]
+    assert "rows" in views.run_summary(result).index
+    fig = views.feature_histograms(result)
+    assert len([ax for ax in fig.axes if ax.get_title()]) == len(views.KEY_FEATURES)
+    matplotlib.pyplot.close(fig)
+
+
+def test_notebook_is_thin_and_parameterised():
+    nb = nbformat.read(REPO_ROOT / "notebooks" / "featurize.ipynb", as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec == {"name": "es-pipeline", "display_name": "Python (es-pipeline)",
+                                      "language": "python"}
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].metadata.get("tags") == ["parameters"]
+    namespace: dict = {}
+    exec(code[0].source, namespace)
+    assert {k: v for k, v in namespace.items() if not k.startswith("__")} == {
+        "month": "2025-12",
+        "filtered": "data/filtered/2025-12.parquet",
+        "out": "data/features/2025-12.parquet",
+        "metrics_out": "metrics/featurize/2025-12.json",
+        "params_dir": "params",
+    }
+    assert "result = run(filtered, out, metrics_out, params_dir, month)" in code[1].source
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert sum(len(c.source.splitlines()) for c in code) < 60
+    assert np.all([("def " not in c.source and "for " not in c.source) for c in code])
