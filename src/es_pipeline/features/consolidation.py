@@ -13,7 +13,7 @@ at t inclusive.
 * ``short_range_retouches`` / ``medium_range_retouches`` = distinct touches of the top or
   bottom ``touch_zone`` share of that window's range inside the window, a new touch counting
   only ``touch_cooldown`` bars after the previous counted one. The exact rule (zones, shared
-  cooldown, flat windows) is ``rolling.rolling_retouches``. Counts are float64 (NaN until
+  cooldown, flat windows) is ``retouches.rolling_retouches``. Counts are float64 (NaN until
   the window is full).
 """
 
@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from es_pipeline.features.base import BarArrays, safe_div
-from es_pipeline.features.rolling import rolling_max, rolling_min, rolling_retouches
+from es_pipeline.features.retouches import rolling_retouches
+from es_pipeline.features.rolling import rolling_max, rolling_min
 from es_pipeline.params import FeatureParams
 
 NAMES = (
