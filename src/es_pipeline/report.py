@@ -69,7 +69,7 @@ def build_report(params: Params, metrics_dir: str | Path, dataset: str | Path) -
     win_rate = pd.DataFrame({m: {mode: label[m]["modes"][mode]["win_rate"] for mode in modes} for m in months}).T
     weight = pd.DataFrame({m: {mode: label[m]["modes"][mode]["mean_winner_weight"] for mode in modes}
                            for m in months}).T
-    nan_share = pd.DataFrame({m: {f: s["nan_share"] for f, s in feat[m]["features"].items()} for m in months})
+    nan_share = pd.DataFrame({m: feat[m]["nan_share"] for m in months})
     rows = table["rows"]
     overall_win = {mode: float((win_rate[mode] * rows).sum() / rows.sum()) for mode in modes}
     summary = {

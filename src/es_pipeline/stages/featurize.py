@@ -36,7 +36,8 @@ class FeatureResult:
     """What the featurize notebook shows: the features, the metrics and their context."""
 
     features: pd.DataFrame
-    metrics: dict
+    metrics: dict  # what goes to the metrics file: counts and NaN share per feature
+    stats: dict  # per feature mean / std / min / max / NaN share, shown in the notebook
     params: FeatureParams
     timezone: str
     month: str | None
@@ -106,13 +107,15 @@ def run(
     if failed:
         log.warning("NaN share does not match the warm-up windows for: %s", ", ".join(failed))
 
-    metrics = feature_metrics(features)
-    metrics.update({
+    stats = feature_metrics(features)
+    metrics = {  # small on purpose: dvc metrics/exp show lists every key of every month
+        "rows": stats["rows"],
         "month": month,
         "sessions": int(len(sessions)),
         "grid_gaps": gaps,
         "nan_check_failures": len(failed),
-    })
+        "nan_share": {name: s["nan_share"] for name, s in stats["features"].items()},
+    }
 
     started = time.perf_counter()
     with timed(f"wrote {out}"):
@@ -124,6 +127,7 @@ def run(
     return FeatureResult(
         features=features,
         metrics=metrics,
+        stats=stats,
         params=fp,
         timezone=timezone,
         month=month,

@@ -43,7 +43,7 @@ def sessions_table(result) -> pd.DataFrame:
 
 def feature_table(result) -> pd.DataFrame:
     """One row per feature in SPEC order: group, mean, std, min, max, NaN share."""
-    stats = result.metrics["features"]
+    stats = result.stats["features"]
     table = pd.DataFrame(
         [{"feature": name, "group": _GROUP_OF[name], **stats[name]} for name in FEATURE_NAMES]
     ).set_index("feature")

@@ -43,7 +43,8 @@ def test_round_trip_and_byte_identical_rerun(filtered, tmp_path):
     metrics = json.loads(metrics_out.read_text())
     assert metrics["rows"] == 2200 and metrics["sessions"] == 2 and metrics["month"] == "2025-12"
     assert metrics["nan_check_failures"] == 0 and metrics["grid_gaps"] == 0
-    assert set(metrics["features"]["atr_30s"]) == {"mean", "std", "min", "max", "nan_share"}
+    assert set(metrics["nan_share"]) == set(FEATURE_NAMES) and 0 < metrics["nan_share"]["atr_300s"] < 1
+    assert set(result.stats["features"]["atr_30s"]) == {"mean", "std", "min", "max", "nan_share"}
     # same inputs -> same bytes, to a new place and over the old outputs
     out2, metrics2 = tmp_path / "again" / "f.parquet", tmp_path / "again" / "m.json"
     run(filtered, out2, metrics2, PARAMS, "2025-12")
