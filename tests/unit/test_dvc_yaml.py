@@ -1,0 +1,94 @@
+"""dvc.yaml declares exactly the src modules each stage runs: no missing dep, no extra one.
+
+The import closure is read statically (every ``es_pipeline`` import in a module, function
+level included) from each stage's entry point: its notebook's imports, or its CLI runner.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src"
+PACKAGE = SRC / "es_pipeline"
+DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text())
+SRC_VAR = next(v for v in DVC["vars"] if isinstance(v, dict))["src"]
+
+
+def module_file(name: str) -> Path | None:
+    base = SRC / name.replace(".", "/")
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def imported_modules(source: str) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("es_pipeline")}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("es_pipeline"):
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names if module_file(f"{node.module}.{a.name}")}
+    return found
+
+
+def closure(entry: set[str]) -> set[Path]:
+    seen: set[Path] = set()
+    todo = [module_file(m) for m in entry]
+    while todo:
+        path = todo.pop()
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        todo += [module_file(m) for m in imported_modules(path.read_text())]
+    trivial = {PACKAGE / "__init__.py", PACKAGE / "stages" / "__init__.py", PACKAGE / "views" / "__init__.py"}
+    return seen - trivial
+
+
+def notebook_imports(name: str) -> set[str]:
+    cells = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
+    return imported_modules("\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code"))
+
+
+def declared(stage: dict) -> set[Path]:
+    body = stage.get("do", stage)
+    return {ROOT / d.replace("${src}", SRC_VAR) for d in body["deps"] if d.startswith("${src}")}
+
+
+def covered(path: Path, deps: set[Path]) -> bool:
+    return any(path == d or d in path.parents for d in deps)
+
+
+ENTRIES = {
+    "filter": notebook_imports("filter.ipynb"),
+    "label": notebook_imports("label.ipynb"),
+    "featurize": notebook_imports("featurize.ipynb"),
+    "dataset": {"es_pipeline.stages.dataset"},
+    "report": notebook_imports("report.ipynb"),
+}
+
+
+@pytest.mark.parametrize("stage", sorted(ENTRIES))
+def test_stage_deps_are_exactly_its_import_closure(stage):
+    used = closure(ENTRIES[stage])
+    deps = declared(DVC["stages"][stage])
+    assert used, f"{stage}: no es_pipeline imports found"
+    missing = sorted(str(p.relative_to(ROOT)) for p in used if not covered(p, deps))
+    extra = sorted(str(d.relative_to(ROOT)) for d in deps if not any(covered(p, {d}) for p in used))
+    assert not missing, f"{stage}: dvc.yaml misses deps {missing}"
+    assert not extra, f"{stage}: dvc.yaml declares unused deps {extra}"
+
+
+def test_notebook_stages_run_their_own_notebook_with_papermill():
+    for stage in ("filter", "label", "featurize"):
+        body = DVC["stages"][stage]["do"]
+        assert f"papermill notebooks/{stage}.ipynb reports/{stage}/${{key}}.ipynb" in body["cmd"]
+        assert f"notebooks/{stage}.ipynb" in body["deps"]
+        assert f"reports/{stage}/${{key}}.ipynb" in body["outs"]
