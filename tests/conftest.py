@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DATABENTO_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "databento" / "GLBX.MDP3"
+DATABENTO_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "databento"
 S3_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "loopback-only-secret-7f3a9c",
