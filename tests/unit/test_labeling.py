@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +20,9 @@ from es_pipeline.params import LabelParams, TradeMode, WeightCurve, load_params
 from es_pipeline.stages.label import read_labels, run
 from es_pipeline.tables import FILTERED_SCHEMA, write_table
 from es_pipeline.views import label as views
+from tests.reference.labels import label_bars_reference
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # tests.reference is imported from the repository root
-    sys.path.insert(0, str(ROOT))
-from tests.reference.labels import label_bars_reference  # noqa: E402
 
 PARAMS = ROOT / "params"
 TICK = 0.25

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,14 +9,9 @@ import pytest
 
 from es_pipeline.params import load_params
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-if str(REPO_ROOT) not in sys.path:  # so `tests.reference.features` imports under plain `pytest`
-    sys.path.insert(0, str(REPO_ROOT))
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:  # so the test modules can `import feature_bars` whatever the import mode
-    sys.path.insert(0, HERE)
+from feature_bars import concat_sessions, random_walk_day
 
-from feature_bars import concat_sessions, random_walk_day  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")
