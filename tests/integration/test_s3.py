@@ -36,8 +36,8 @@ def test_repro_from_s3_push_and_pull_into_a_fresh_clone(tmp_path, s3_bucket):
     shutil.rmtree(project.root / "generated")
     point_remotes_at_s3(project, endpoint, bucket)
 
-    project.dvc("repro")
-    project.dvc("push")
+    logs = project.dvc("repro")
+    logs = logs.stdout + logs.stderr + project.dvc("push").stdout
     project.git("add", "-A")
     project.git("commit", "-q", "-m", "one month from S3")
     lock = (project.root / "dvc.lock").read_text()
@@ -59,6 +59,7 @@ def test_repro_from_s3_push_and_pull_into_a_fresh_clone(tmp_path, s3_bucket):
                for p in (project.root / folder).rglob("*") if p.is_file()]
     for path in [*written, project.root / "dvc.lock"]:
         assert secret.encode() not in path.read_bytes(), f"credential leaked into {path}"
+    assert secret not in logs and f"raw/{RAW}" in logs
 
     assert project.changed_stages() == set()
     other = project.generate(MONTH, days=2, folder="generated")
