@@ -24,7 +24,7 @@ import pyarrow as pa
 from es_pipeline.errors import StageInputError
 from es_pipeline.labeling_kernel import label_kernel
 from es_pipeline.params import LabelParams, TradeMode
-from es_pipeline.tables import UTC_NS, session_bounds
+from es_pipeline.tables import UTC_NS, check_bars, session_bounds
 
 OUTCOMES = ("win", "stop", "timeout", "session_end")  # category order = kernel codes
 OUTCOME_DTYPE = pd.CategoricalDtype(list(OUTCOMES), ordered=False)
@@ -103,16 +103,8 @@ def _sessions(bars: pd.DataFrame, source: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def check_label_input(bars: pd.DataFrame, source: str = "bars") -> None:
-    """The subset of tables.check_bars that labeling relies on (for callers of label_bars)."""
-    missing = [c for c in REQUIRED if c not in bars.columns]
-    if missing:
-        raise StageInputError(source, f"missing column(s) {', '.join(missing)}")
-    steps = np.diff(_utc_ns(bars["ts_event"]).to_numpy("datetime64[ns]").view("int64"))
-    if (steps <= 0).any():
-        raise StageInputError(source, "ts_event is not strictly increasing", int((steps <= 0).sum()))
-    bad = ~np.isfinite(bars[["open", "high", "low"]].to_numpy("float64")).all(axis=1)
-    if bad.any():
-        raise StageInputError(source, "NaN or infinite prices", int(bad.sum()))
+    """The part of the filtered-bars contract labeling relies on (for callers of label_bars)."""
+    check_bars(bars, source, columns=REQUIRED, prices=("open", "high", "low"))
 
 
 def label_bars(bars: pd.DataFrame, label: LabelParams, tick_size: float) -> pd.DataFrame:

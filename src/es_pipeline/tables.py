@@ -90,9 +90,13 @@ def read_filtered(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def check_bars(frame: pd.DataFrame, source: str) -> None:
-    """Reject bars that downstream kernels would silently mis-handle."""
-    missing = [c for c in FILTERED_COLUMNS if c not in frame.columns]
+PRICE_COLUMNS = ("open", "high", "low", "close")
+
+
+def check_bars(frame: pd.DataFrame, source: str, columns: tuple[str, ...] = FILTERED_COLUMNS,
+               prices: tuple[str, ...] = PRICE_COLUMNS) -> None:
+    """Reject bars that downstream kernels would silently mis-handle (a stage checks what it uses)."""
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise StageInputError(source, f"missing column(s) {', '.join(missing)}")
     ts = frame["ts_event"].to_numpy("datetime64[ns]").view("int64")
@@ -101,8 +105,7 @@ def check_bars(frame: pd.DataFrame, source: str) -> None:
         raise StageInputError(source, "ts_event is not sorted ascending", int((steps < 0).sum()))
     if (steps == 0).any():
         raise StageInputError(source, "ts_event has duplicate timestamps", int((steps == 0).sum()))
-    prices = frame[["open", "high", "low", "close"]].to_numpy(dtype="float64")
-    bad = ~np.isfinite(prices).all(axis=1)
+    bad = ~np.isfinite(frame[list(prices)].to_numpy(dtype="float64")).all(axis=1)
     if bad.any():
         raise StageInputError(source, "NaN or infinite prices", int(bad.sum()))
 

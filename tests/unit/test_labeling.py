@@ -259,7 +259,7 @@ def test_output_columns_dtypes_and_order():
 
 def test_label_bars_rejects_bad_input():
     frame = bars([0] * 5)
-    with pytest.raises(StageInputError, match="strictly increasing"):
+    with pytest.raises(StageInputError, match="not sorted"):
         label_bars(frame.iloc[[0, 2, 1, 3, 4]], params(), TICK)
     with pytest.raises(StageInputError, match="missing column"):
         label_bars(frame.drop(columns="session_date"), params(), TICK)
