@@ -39,13 +39,15 @@ def _dvc(*args: str) -> None:
     subprocess.run(["dvc", *args], check=True)
 
 
-def summary_text(metrics_dir: str | Path = "metrics", reports_dir: str | Path = "reports") -> str:
+def summary_text(metrics_dir: str | Path = "metrics", reports_dir: str | Path = "reports",
+                 params_dir: str | Path = "params") -> str:
     summary = json.loads((Path(metrics_dir) / "summary.json").read_text())
+    modes = [m.name for m in load_params(params_dir).label.modes]
     lines = ["", "es-pipeline demo: done", "", f"{'month':<9}{'rows':>12}{'sessions':>10}{'filled':>9}"]
     for month, row in summary["months"].items():
         lines.append(f"{month:<9}{row['rows']:>12,}{row['sessions']:>10}{row['filled_fraction']:>9.1%}")
     lines += ["", "win rate per mode (all months):"]
-    lines += [f"  {mode:<20}{rate:>7.1%}" for mode, rate in summary["win_rate"].items()]
+    lines += [f"  {mode:<20}{summary['win_rate'][mode]:>7.1%}" for mode in modes]
     reports = Path(reports_dir)
     lines += [
         "",

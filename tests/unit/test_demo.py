@@ -1,0 +1,31 @@
+"""The demo's closing summary: rows per month, win rate per mode in params order, where to look."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from es_pipeline.demo import summary_text
+
+REPO_PARAMS = Path(__file__).resolve().parents[2] / "params"
+MODES = ("low_vol_long", "normal_vol_long", "high_vol_long", "low_vol_short", "normal_vol_short", "high_vol_short")
+
+
+def test_summary_lists_months_modes_and_outputs(tmp_path):
+    shutil.copytree(REPO_PARAMS, tmp_path / "params")
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "summary.json").write_text(json.dumps({
+        "rows": 529_200,
+        "months": {"2025-11": {"rows": 502_200, "sessions": 19, "filled_fraction": 0.0414},
+                   "2025-12": {"rows": 27_000, "sessions": 1, "filled_fraction": 0.5}},
+        "win_rate": {mode: 0.01 * (i + 1) for i, mode in enumerate(sorted(MODES))},
+    }))
+    text = summary_text(tmp_path / "metrics", "reports", tmp_path / "params")
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.startswith("2025-")}
+    assert rows == {"2025-11": ["502,200", "19", "4.1%"], "2025-12": ["27,000", "1", "50.0%"]}
+    mode_lines = [line.split()[0] for line in text.splitlines() if line.strip().startswith(MODES)]
+    assert mode_lines == list(MODES)
+    rates = {line.split()[0]: line.split()[1] for line in text.splitlines() if line.strip().startswith(MODES)}
+    assert rates["high_vol_long"] == "1.0%"  # alphabetically first in the file, third printed
+    assert "529,200" in text and "reports/report.html" in text
