@@ -73,7 +73,10 @@ def write_partition(frame: pd.DataFrame, root: Path, month: str) -> Path:
     year, mon = month.split("-")
     folder = root / f"year={year}" / f"month={mon}"
     folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(to_arrow(frame), folder / PART_NAME, compression="zstd", row_group_size=ROW_GROUP_SIZE)
+    table = to_arrow(frame)
+    column = table.schema.get_field_index("session_date")
+    table = table.set_column(column, "session_date", table["session_date"].cast(pa.date32()))  # as in filtered
+    pq.write_table(table, folder / PART_NAME, compression="zstd", row_group_size=ROW_GROUP_SIZE)
     return folder / PART_NAME
 
 
@@ -97,6 +100,7 @@ def build_dataset(params: Params, data_root: str | Path, out: str | Path) -> dic
             log.info("%s: %s rows, time decay %.4f", entry.month, f"{len(frame):,}", decay)
         if out.exists():
             shutil.rmtree(out)
+        staging.chmod(0o755)  # mkdtemp creates 0700; the dataset is shared
         staging.rename(out)
     finally:
         if staging.exists():

@@ -324,11 +324,18 @@ def _months(s: _Section) -> tuple[MonthEntry, ...]:
 def load_params(params_dir: str | Path = "params") -> Params:
     """Load and validate every parameter file; the only place YAML is read."""
     params_dir = Path(params_dir)
+    dataset_section = _root(params_dir, "dataset")
+    dataset, months = _dataset(dataset_section), _months(_root(params_dir, "months"))
+    last = months[-1].month
+    if dataset.reference_month is not None and dataset.reference_month < last:
+        # an earlier reference would give later months weights above their undecayed value
+        raise dataset_section.fail("reference_month", f"null or a month >= the last listed month {last}",
+                                   dataset.reference_month)
     return Params(
         market=_market(_root(params_dir, "market")),
         filter=_filter(_root(params_dir, "filter")),
         label=_label(_root(params_dir, "label")),
         features=_features(_root(params_dir, "features")),
-        dataset=_dataset(_root(params_dir, "dataset")),
-        months=_months(_root(params_dir, "months")),
+        dataset=dataset,
+        months=months,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from es_pipeline.dataset import MonthInputs, assemble_month, build_dataset, decay_factor, months_ago, read_dataset
@@ -78,6 +79,8 @@ def test_build_dataset_is_hive_partitioned_and_readable_everywhere(tmp_path):
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*.parquet")) == [
         "year=2025/month=11/part-0.parquet", "year=2025/month=12/part-0.parquet"]
 
+    assert (out.stat().st_mode & 0o777) == 0o755
+    assert read_dataset(out).schema.field("session_date").type == pa.date32()
     table = read_dataset(out).to_pandas()
     november = table[table["month"] == 11]
     assert np.allclose(november["weight_m"], 2.0 * math.exp(-0.05))

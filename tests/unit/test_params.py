@@ -63,6 +63,8 @@ def test_defaults_match_the_spec():
     ("features", 'lunch: ["11:00", "13:00"]', 'lunch: ["13:00", "11:00"]', r"time_buckets\.lunch must be a start before its end"),
     ("dataset", "decay_rate: 0.05", "decay_rate: -0.1", r"dataset\.decay_rate must be a number in \[0\.0, 10\.0\]"),
     ("dataset", "reference_month: null", "reference_month: 2025-13", r"dataset\.reference_month must be null or a month"),
+    ("dataset", "reference_month: null", "reference_month: 2025-11",
+     r"dataset\.yaml: dataset\.reference_month must be null or a month >= the last listed month 2025-12"),
     ("months", '"2025-11": {raw:', '"2025-1": {raw:', r"months\.yaml: months\.2025-1 must be a month key YYYY-MM"),
 ])
 def test_invalid_values_are_rejected_naming_file_key_and_range(params_dir, name, old, new, message):
