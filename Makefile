@@ -25,5 +25,7 @@ test: setup
 bench: setup
 	$(PYTHON) bench/run_bench.py
 
+# remove the demo's results and local storage (git-ignored files only; tracked metrics stay)
 clean:
-	rm -rf data reports plots metrics/summary.json storage .dvc/cache .dvc/tmp
+	git clean -fdXq data reports
+	rm -rf storage .dvc/cache .dvc/tmp
