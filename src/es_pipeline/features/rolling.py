@@ -29,6 +29,14 @@ def _check(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, window: int) -> 
     return np.ascontiguousarray(x, dtype=np.float64)
 
 
+def _apply(kernel, x, starts, ends, window: int, *args) -> np.ndarray:
+    """Validate ``x`` for ``window``, then fill a new output with ``kernel(x, starts, ends, *args, out)``."""
+    x = _check(x, starts, ends, window)
+    out = np.empty_like(x)
+    kernel(x, starts, ends, *args, out)
+    return out
+
+
 # --------------------------------------------------------------------------- session-to-date
 
 
@@ -42,12 +50,9 @@ def _lag(x, starts, ends, k, out):
 
 def lag(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
     """x shifted k rows down inside each session; the first k rows of a session are NaN."""
-    x = _check(x, starts, ends, 1)
     if k < 0:
         raise ValueError("lag k must be >= 0 (a negative lag would look ahead)")
-    out = np.empty_like(x)
-    _lag(x, starts, ends, k, out)
-    return out
+    return _apply(_lag, x, starts, ends, 1, k)
 
 
 @njit(cache=True)
@@ -71,23 +76,17 @@ def _cumulative(x, starts, ends, mode, out):
 
 def session_cumsum(x, starts, ends) -> np.ndarray:
     """Session-to-date running sum (resets at each session start)."""
-    out = np.empty(len(x))
-    _cumulative(_check(x, starts, ends, 1), starts, ends, 0, out)
-    return out
+    return _apply(_cumulative, x, starts, ends, 1, 0)
 
 
 def session_cummax(x, starts, ends) -> np.ndarray:
     """Session-to-date running maximum."""
-    out = np.empty(len(x))
-    _cumulative(_check(x, starts, ends, 1), starts, ends, 1, out)
-    return out
+    return _apply(_cumulative, x, starts, ends, 1, 1)
 
 
 def session_cummin(x, starts, ends) -> np.ndarray:
     """Session-to-date running minimum."""
-    out = np.empty(len(x))
-    _cumulative(_check(x, starts, ends, 1), starts, ends, 2, out)
-    return out
+    return _apply(_cumulative, x, starts, ends, 1, 2)
 
 
 # --------------------------------------------------------------------------- mean / std
@@ -125,10 +124,7 @@ def _rolling_mean(x, starts, ends, w, out):
 
 def rolling_mean(x, starts, ends, window: int) -> np.ndarray:
     """Mean of rows t-w+1 .. t (NaN until the window is full or if it holds a NaN)."""
-    x = _check(x, starts, ends, window)
-    out = np.empty_like(x)
-    _rolling_mean(x, starts, ends, window, out)
-    return out
+    return _apply(_rolling_mean, x, starts, ends, window, window)
 
 
 @njit(cache=True)
@@ -188,12 +184,9 @@ def rolling_std(x, starts, ends, window: int, ddof: int = 1) -> np.ndarray:
 
     A window of identical values gives exactly 0.0. Needs window > ddof.
     """
-    x = _check(x, starts, ends, window)
     if window <= ddof:
         raise ValueError(f"window {window} must exceed ddof {ddof}")
-    out = np.empty_like(x)
-    _rolling_std(x, starts, ends, window, ddof, out)
-    return out
+    return _apply(_rolling_std, x, starts, ends, window, window, ddof)
 
 
 # --------------------------------------------------------------------------- min / max
@@ -302,12 +295,9 @@ def rolling_slope(x, starts, ends, window: int) -> np.ndarray:
     O(1) per row from running sums of y and j*y (taken relative to an anchor value to keep
     digits); a window of identical values gives exactly 0. Needs window >= 2.
     """
-    x = _check(x, starts, ends, window)
     if window < 2:
         raise ValueError("a slope needs a window of at least 2 bars")
-    out = np.empty_like(x)
-    _rolling_slope(x, starts, ends, window, out)
-    return out
+    return _apply(_rolling_slope, x, starts, ends, window, window)
 
 
 # --------------------------------------------------------------------------- percentile rank
@@ -341,7 +331,4 @@ def rolling_percentile_rank(x, starts, ends, window: int) -> np.ndarray:
     possible value is 100/w (x[t] is the unique minimum) and the largest is 100 (x[t] is a
     maximum, possibly tied). O(w) simple compares per row (vectorised by numba).
     """
-    x = _check(x, starts, ends, window)
-    out = np.empty_like(x)
-    _rolling_percentile_rank(x, starts, ends, window, out)
-    return out
+    return _apply(_rolling_percentile_rank, x, starts, ends, window, window)
