@@ -1,4 +1,4 @@
-"""Fixtures shared by unit and integration tests: paths and a real S3-compatible server."""
+"""Fixtures shared by unit and integration tests: paths, a real S3-compatible server, a headless browser."""
 
 from __future__ import annotations
 
@@ -62,3 +62,16 @@ def s3_bucket(s3_env):
     name = f"es-{uuid.uuid4().hex[:12]}"
     boto3.client("s3", endpoint_url=s3_env).create_bucket(Bucket=name)
     return s3_env, name
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless and offline (see tests/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import OfflineBrowser
+
+    with sync_playwright() as playwright:
+        offline = OfflineBrowser(playwright)
+        yield offline
+        offline.close()
