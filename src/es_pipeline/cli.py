@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--repair", action="store_true",
                      help="remove corrupt cache objects, storing them again from good workspace files")
 
-    demo = add("demo", _demo, "generate the default months, dvc repro, dvc push, print a summary")
+    demo = add("demo", _demo, "generate the default months, dvc repro, verify, dvc push, print a summary")
     demo.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
     return parser
 
