@@ -6,6 +6,7 @@ raw symbols, one trading day each); the tests run in order on one worker.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -35,6 +36,15 @@ def lock_md5(project: Project, stage: str, path: str) -> str:
     return next(o["md5"] for o in lock["stages"][stage]["outs"] if o["path"] == path)
 
 
+def flip_byte(path) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    os.chmod(path, 0o644)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.chmod(path, mode)
+
+
 def test_replacing_the_definition_file_makes_exactly_that_month_stale(project):
     months = (project.root / "params" / "months.yaml").read_text()
     assert "symbols: ES.FUT.2025-11.definition.dbn.zst" in months
@@ -52,12 +62,7 @@ def test_replacing_the_definition_file_makes_exactly_that_month_stale(project):
 def test_flipped_cache_byte_is_named_and_never_pushed(project):
     expected = lock_md5(project, "filter@2025-12", "data/filtered/2025-12.parquet")
     obj = project.root / ".dvc" / "cache" / "files" / "md5" / expected[:2] / expected[2:]
-    mode = stat.S_IMODE(obj.stat().st_mode)
-    os.chmod(obj, 0o644)
-    data = bytearray(obj.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    obj.write_bytes(bytes(data))
-    os.chmod(obj, mode)  # as DVC left it: read-only objects are never hashed again by DVC
+    flip_byte(obj)  # keeping DVC's read-only mode: DVC never hashes such an object again
     actual = file_md5(str(obj))
     assert project.changed_stages() == set()  # DVC itself does not notice
 
@@ -77,6 +82,36 @@ def test_flipped_cache_byte_is_named_and_never_pushed(project):
     project.es("demo")
     pushed = project.root / "storage" / "dvc-remote" / "files" / "md5" / expected[:2] / expected[2:]
     assert file_md5(str(pushed)) == expected
+
+
+def test_a_file_inside_a_directory_output_is_named(project):
+    lock = yaml.safe_load((project.root / "dvc.lock").read_text())
+    dir_md5 = next(o["md5"] for o in lock["stages"]["dataset"]["outs"] if o["path"] == "data/dataset")
+    cache = project.root / ".dvc" / "cache" / "files" / "md5"
+    listing = {e["relpath"]: e["md5"] for e in json.loads((cache / dir_md5[:2] / dir_md5[2:]).read_text())}
+    relpath, md5 = next((r, m) for r, m in listing.items() if "month=11" in r)
+    flip_byte(cache / md5[:2] / md5[2:])
+    result = project.es("verify", check=False)
+    assert result.returncode != 0 and f"(data/dataset/{relpath}): expected {md5}, actual " in result.stderr
+    assert "repaired: data/dataset/" in project.es("verify", "--repair").stdout
+    assert project.es("verify").returncode == 0
+
+
+def test_pull_rejects_a_corrupt_remote_object(project):
+    """`verify = true` on the remote: without it, dvc pull would check out the corrupt bytes."""
+    md5 = lock_md5(project, "filter@2025-11", "data/filtered/2025-11.parquet")
+    cached = project.root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+    remote = project.root / "storage" / "dvc-remote" / "files" / "md5" / md5[:2] / md5[2:]
+    output = project.root / "data" / "filtered" / "2025-11.parquet"
+    good = cached.read_bytes()
+    flip_byte(remote)
+    cached.unlink()
+    output.unlink()
+    result = project.dvc("pull", "data/filtered/2025-11.parquet", check=False)
+    assert result.returncode != 0 and not output.exists()
+    cached.write_bytes(good)
+    project.dvc("checkout", "data/filtered/2025-11.parquet")
+    assert project.es("verify").returncode == 0
 
 
 def test_repair_without_a_good_copy_drops_the_object_for_repro(project):

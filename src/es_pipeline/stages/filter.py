@@ -18,7 +18,7 @@ from es_pipeline.storage import read_raw_month
 from es_pipeline.tables import FILTERED_SCHEMA, write_table
 
 
-def read_raw(raw: str | Path, month: str, symbols: str | Path | None = None) -> pd.DataFrame:
+def read_raw(raw: str | Path, month: str | None = None, symbols: str | Path | None = None) -> pd.DataFrame:
     """The one place the filter stage opens a raw month (local path, remote://raw/..., s3://...).
 
     ``symbols`` names the month's definition file, or is the raw object itself (or None) for
