@@ -3,6 +3,7 @@ filesystem DVC builds for the remote (so every remote option applies), with clea
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -119,3 +120,31 @@ def test_only_the_named_definition_file_is_read(tmp_path, sample):
     assert read_raw_month(raw)["volume"].tolist() == [13, 1, 14, 3]
     with pytest.raises(RawDataError, match="ES.FUT.2020-12.definition.dbn.zst, month 2020-12: cannot read"):
         read_raw_month(raw, tmp_path / "ES.FUT.2020-12.definition.dbn.zst", month="2020-12")
+
+
+def test_denied_access_is_named_without_credentials(tmp_path):
+    """A second loopback S3 server that enforces IAM auth: the unknown key is refused (HTTP 403)."""
+    import socket
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):  # until it listens (bounded)
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        secret = S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+        loc = Location.at("s3://bucket/raw", endpointurl=f"http://127.0.0.1:{port}", access_key_id="testing",
+                          secret_access_key=secret)
+        with pytest.raises(RawDataError, match=r"s3://bucket/raw/X.dbn.zst, month 2025-01: access denied") as err:
+            loc.read_bytes("X.dbn.zst", "2025-01")
+        assert secret not in str(err.value)
+    finally:
+        server.terminate()
+        server.wait()
