@@ -11,7 +11,7 @@ import pytest
 
 from es_pipeline.errors import RawDataError
 from es_pipeline.storage import Location, read_raw_month, remote_location, resolve
-from tests.conftest import S3_CREDENTIALS
+from tests.conftest import S3_CREDENTIALS, _free_port
 
 
 @pytest.fixture
@@ -96,18 +96,20 @@ def test_credentials_only_in_dvc_config_local_reach_the_stage(tmp_path, s3_bucke
     assert read_raw_month(ref, repo_root=repo)["volume"].tolist() == [13, 1, 14, 3]
 
 
-def test_refused_connection_and_missing_object_are_named_without_credentials(tmp_path, sample):
-    import socket
+SECRET = S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
 
-    with socket.socket() as sock:  # a loopback port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    secret = S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
-    loc = Location.at("s3://bucket/raw", endpointurl=f"http://127.0.0.1:{port}", access_key_id="testing",
-                      secret_access_key=secret)
+
+def _with_test_keys(port: int) -> Location:
+    """s3://bucket/raw on a loopback endpoint, keys given as DVC remote options."""
+    return Location.at("s3://bucket/raw", endpointurl=f"http://127.0.0.1:{port}", access_key_id="testing",
+                       secret_access_key=SECRET)
+
+
+def test_refused_connection_and_missing_object_are_named_without_credentials(tmp_path, sample):
+    port = _free_port()  # nothing listens on it
     with pytest.raises(RawDataError, match=r"s3://bucket/raw/X.dbn.zst, month 2025-01: cannot connect") as err:
-        loc.read_bytes("X.dbn.zst", "2025-01")
-    assert secret not in str(err.value)
+        _with_test_keys(port).read_bytes("X.dbn.zst", "2025-01")
+    assert SECRET not in str(err.value)
     with pytest.raises(RawDataError, match=r"raw/ES.FUT.2020-12.ohlcv-1s.dbn.zst, month 2020-12: object not found"):
         read_raw_month(tmp_path / "raw" / "ES.FUT.2020-12.ohlcv-1s.dbn.zst", month="2020-12")
 
@@ -127,9 +129,7 @@ def test_denied_access_is_named_without_credentials(tmp_path):
     import socket
     import time
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                               env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -139,12 +139,9 @@ def test_denied_access_is_named_without_credentials(tmp_path):
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.05)
-        secret = S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
-        loc = Location.at("s3://bucket/raw", endpointurl=f"http://127.0.0.1:{port}", access_key_id="testing",
-                          secret_access_key=secret)
         with pytest.raises(RawDataError, match=r"s3://bucket/raw/X.dbn.zst, month 2025-01: access denied") as err:
-            loc.read_bytes("X.dbn.zst", "2025-01")
-        assert secret not in str(err.value)
+            _with_test_keys(port).read_bytes("X.dbn.zst", "2025-01")
+        assert SECRET not in str(err.value)
     finally:
         server.terminate()
         server.wait()
