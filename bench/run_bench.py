@@ -110,11 +110,13 @@ STAGES = {"generate": stage_generate, "ingest": stage_ingest, "filter": stage_fi
 
 def dvc_repro_wall_time(month: str, work: Path) -> dict:
     """One full month through the real DVC pipeline in a throw-away copy of the repository."""
+    from es_pipeline.months import render
+    from es_pipeline.params import MonthEntry
     from tests.integration.project import Project
 
     project = Project.copy_of_repo(work / "project")
-    (project.root / "params" / "months.yaml").write_text(
-        f'months:\n  "{month}": {{raw: ES.FUT.{month}.ohlcv-1s.dbn.zst}}\n')
+    raw_name = f"ES.FUT.{month}.ohlcv-1s.dbn.zst"
+    (project.root / "params" / "months.yaml").write_text(render({month: MonthEntry(month, raw_name, raw_name)}))
     raw = project.root / "storage" / "raw"
     raw.mkdir(parents=True)
     (raw / f"ES.FUT.{month}.ohlcv-1s.dbn.zst").write_bytes((work / f"ES.FUT.{month}.ohlcv-1s.dbn.zst").read_bytes())

@@ -23,7 +23,7 @@ def _generate(args) -> None:
 def _ingest(args) -> None:
     from es_pipeline.storage import read_raw_month
 
-    raw = read_raw_month(args.raw)
+    raw = read_raw_month(args.raw, args.definition)
     by_symbol = raw.groupby("symbol").agg(records=("volume", "size"), volume=("volume", "sum"),
                                           first=("ts_event", "min"), last=("ts_event", "max"))
     print(f"{args.raw}: {len(raw):,} records, {raw['instrument_id'].nunique()} instruments")
@@ -33,7 +33,7 @@ def _ingest(args) -> None:
 def _filter(args) -> None:
     from es_pipeline.stages.filter import run
 
-    run(args.raw, args.month, args.out, args.metrics, args.params_dir)
+    run(args.raw, args.month, args.out, args.metrics, args.params_dir, symbols=args.definition)
 
 
 def _label(args) -> None:
@@ -61,8 +61,50 @@ def _months_sync(args) -> None:
     location = remote_location(args.remote)
     months = sync(location, Path(args.params_dir) / "months.yaml")
     print(f"{len(months)} month(s) at {location.url}:")
-    for month, name in months.items():
-        print(f"  {month}  {name}")
+    for month, entry in months.items():
+        print(f"  {month}  {entry.raw}  {entry.definition or '(no definition file)'}")
+
+
+def _months_prune(args) -> None:
+    from es_pipeline.prune import prune
+
+    pruned = prune(dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} {len(pruned.stages)} stale dvc.lock entr(ies): {', '.join(pruned.stages) or 'none'}")
+    for path in pruned.paths:
+        print(f"  {verb} {path}")
+    if pruned.stages and not args.dry_run:
+        print("then: dvc repro (dataset and report drop the month); dvc gc -w drops their cache objects")
+
+
+def _definitions_fetch(args) -> None:
+    from es_pipeline.definitions import fetch
+    from es_pipeline.params import load_params
+    from es_pipeline.storage import remote_location
+
+    location = remote_location(args.remote)
+    parent = f"{load_params(args.params_dir).market.root_symbol}.FUT"
+    name = fetch(args.month, location, parent, gateway=args.gateway)
+    print(f"stored {location.describe(name)}; next: es-pipeline months sync && dvc repro")
+
+
+def _verify(args) -> None:
+    from es_pipeline.verify import check_before_push, verify
+
+    if not args.repair:
+        check_before_push()
+        print("every cached object and workspace output matches dvc.lock")
+        return
+    report = verify(repair=True)
+    for line in [*(f"mismatch: {m}" for m in report.mismatches),
+                 *(f"repaired: {r} (cache object stored again from the workspace)" for r in report.repaired),
+                 *(f"removed:  {r} (corrupt cache object dropped)" for r in report.removed)]:
+        print(line)
+    if report.removed:
+        raise PipelineError(f"{len(report.removed)} output(s) have no good copy here: rebuild them with "
+                            "`dvc repro -f <stage>` (or `dvc pull` them), then run `es-pipeline verify` again")
+    check_before_push()  # the workspace (and anything left) must now match dvc.lock
+    print("every cached object and workspace output matches dvc.lock")
 
 
 def _demo(args) -> None:
@@ -90,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ing = add("ingest", _ingest, "read a raw month and print what it holds")
     ing.add_argument("raw", help="path, s3://bucket/key or remote://raw/<object>")
+    ing.add_argument("--definition", default=None, help="the month's definition file, if it has one")
 
     for name, handler, help_text, source in (
         ("filter", _filter, "filter one raw month to the 1-second session grid", "raw"),
@@ -100,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument(source)
         if name == "filter":
             cmd.add_argument("--month", required=True, help="YYYY-MM")
+            cmd.add_argument("--definition", default=None, help="the month's definition file, if it has one")
         cmd.add_argument("--out", required=True)
         cmd.add_argument("--metrics", default=None, help="also write the stage's metrics JSON here")
         cmd.add_argument("--params-dir", default="params")
@@ -116,8 +160,24 @@ def build_parser() -> argparse.ArgumentParser:
     sync.set_defaults(handler=_months_sync)
     sync.add_argument("--remote", default="raw", help="DVC remote holding the raw months")
     sync.add_argument("--params-dir", default="params")
+    prune = months_sub.add_parser("prune", help="remove outputs and dvc.lock entries of months no longer listed")
+    prune.set_defaults(handler=_months_prune)
+    prune.add_argument("--dry-run", action="store_true", help="only list what would be removed")
 
-    demo = add("demo", _demo, "generate the default months, dvc repro, dvc push, print a summary")
+    definitions = add("definitions", None, "Databento definition files")
+    fetch = definitions.add_subparsers(dest="definitions_command", required=True).add_parser(
+        "fetch", help="download a month's definition file (DATABENTO_API_KEY) into the raw location")
+    fetch.set_defaults(handler=_definitions_fetch)
+    fetch.add_argument("--month", required=True, help="YYYY-MM")
+    fetch.add_argument("--remote", default="raw", help="DVC remote holding the raw months")
+    fetch.add_argument("--params-dir", default="params")
+    fetch.add_argument("--gateway", default=None, help="Databento API host (default: Databento's own)")
+
+    ver = add("verify", _verify, "re-hash the DVC cache and workspace outputs against dvc.lock")
+    ver.add_argument("--repair", action="store_true",
+                     help="remove corrupt cache objects, storing them again from good workspace files")
+
+    demo = add("demo", _demo, "generate the default months, dvc repro, verify, dvc push, print a summary")
     demo.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
     return parser
 

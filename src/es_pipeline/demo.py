@@ -1,4 +1,4 @@
-"""The README's main command: generate the default months, ``dvc repro``, ``dvc push``, summarise.
+"""The README's main command: generate the default months, ``dvc repro``, verify, ``dvc push``, summarise.
 
 Production differs only in where the raw months come from (real Databento files in the
 ``raw`` remote instead of generated ones), so the demo exercises the production path.
@@ -15,6 +15,7 @@ from pathlib import Path
 from es_pipeline.params import load_params
 from es_pipeline.stages.common import log
 from es_pipeline.storage import remote_location
+from es_pipeline.verify import check_before_push
 
 
 def ensure_raw_months(params_dir: str | Path = "params", days: int | None = None) -> None:
@@ -63,6 +64,7 @@ def run_demo(days: int | None = None) -> None:
     start = time.perf_counter()
     ensure_raw_months(days=days)
     _dvc("repro")
+    check_before_push()  # a corrupt cache object must never reach the shared remote
     _dvc("push")
     print(summary_text())
     print(f"\ntotal time {time.perf_counter() - start:.0f} s")

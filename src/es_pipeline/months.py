@@ -1,6 +1,13 @@
 """The month list (params/months.yaml) and its sync from a listing of the raw location.
 
-Adding a month is: upload the raw file, ``es-pipeline months sync``, ``dvc repro``, ``dvc push``.
+Adding a month is: upload the raw file (and its definition file, if any), ``es-pipeline
+months sync``, ``dvc repro``, ``dvc push``.
+
+Each month records two objects, both dependencies of ``filter@<month>`` in dvc.yaml: ``raw``
+and ``symbols``, the object its instrument symbols come from: the month's definition file when
+one is stored beside it, else the raw object itself. DVC cannot interpolate a list into a
+stage's ``deps``, so a month without a definition file names its raw object twice rather than
+leave the definition file undeclared for the months that have one.
 """
 
 from __future__ import annotations
@@ -9,6 +16,8 @@ import re
 from pathlib import Path
 
 from es_pipeline.errors import PipelineError
+from es_pipeline.ingest import definition_path_for
+from es_pipeline.params import MonthEntry
 from es_pipeline.storage import Location
 from es_pipeline.tables import atomic_path
 
@@ -16,7 +25,9 @@ RAW_SUFFIX = ".ohlcv-1s.dbn.zst"
 # "ES.FUT.2025-11.ohlcv-1s.dbn.zst" or Databento's "glbx-mdp3-20251101-20251130.ohlcv-1s.dbn.zst"
 MONTH_IN_NAME = re.compile(r"(?<!\d)(?P<year>(19|20)\d{2})-?(?P<month>0[1-9]|1[0-2])(?!\d{3})")
 HEADER = """\
-# The month list: each month and its object in the raw location (the DVC remote `raw`).
+# The month list: each month, its raw object and the object its instrument symbols come from
+# (its definition file when one is stored beside it, else the raw object itself), both in the
+# raw location (the DVC remote `raw`) and both dependencies of filter@<month>.
 # `es-pipeline months sync` rewrites this from a listing of the raw location.
 """
 
@@ -27,26 +38,28 @@ def month_of(name: str) -> str | None:
     return f"{match['year']}-{match['month']}" if match else None
 
 
-def months_in(names: list[str]) -> dict[str, str]:
-    """month -> object name for every raw month file in a listing; two files for a month is an error."""
-    found: dict[str, str] = {}
+def months_in(names: list[str]) -> dict[str, MonthEntry]:
+    """Every raw month file in a listing, with its definition file if listed; two files for a month is an error."""
+    found: dict[str, MonthEntry] = {}
+    listed = set(names)
     for name in sorted(names):
         month = month_of(name) if name.endswith(RAW_SUFFIX) else None
         if month is None:
             continue
         if month in found:
-            raise PipelineError(f"two raw files hold month {month}: {found[month]} and {name}")
-        found[month] = name
+            raise PipelineError(f"two raw files hold month {month}: {found[month].raw} and {name}")
+        definition = definition_path_for(name).name
+        found[month] = MonthEntry(month, name, definition if definition in listed else name)
     return found
 
 
-def render(months: dict[str, str]) -> str:
+def render(months: dict[str, MonthEntry]) -> str:
     lines = [HEADER.rstrip("\n"), "months:"]
-    lines += [f'  "{month}": {{raw: {name}}}' for month, name in sorted(months.items())]
+    lines += [f'  "{month}": {{raw: {e.raw}, symbols: {e.symbols}}}' for month, e in sorted(months.items())]
     return "\n".join(lines) + "\n"
 
 
-def sync(location: Location, months_file: str | Path = "params/months.yaml") -> dict[str, str]:
+def sync(location: Location, months_file: str | Path = "params/months.yaml") -> dict[str, MonthEntry]:
     """Rewrite the month list from the raw location; returns it. Refuses an empty listing."""
     months = months_in(location.list())
     if not months:

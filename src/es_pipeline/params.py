@@ -181,6 +181,12 @@ class DatasetParams:
 class MonthEntry:
     month: str
     raw: str  # object name inside the raw location
+    symbols: str  # the object instrument symbols come from: the definition file, else ``raw`` itself
+
+    @property
+    def definition(self) -> str | None:
+        """The month's definition file, if it has one."""
+        return None if self.symbols == self.raw else self.symbols
 
 
 @dataclass(frozen=True)
@@ -315,7 +321,8 @@ def _months(s: _Section) -> tuple[MonthEntry, ...]:
     for month in s.data:
         if not isinstance(month, str) or not MONTH_PATTERN.match(month):
             raise s.fail(str(month), "a month key YYYY-MM", month)
-        entries.append(MonthEntry(month, s.section(month).text("raw", r"[^\s]+")))
+        entry = s.section(month)
+        entries.append(MonthEntry(month, entry.text("raw", r"[^\s]+"), entry.text("symbols", r"[^\s]+")))
     if not entries:
         raise ParamsError(s.file, s.key, "at least one month", {})
     return tuple(sorted(entries, key=lambda e: e.month))

@@ -1,102 +1,96 @@
 """Where raw months live: a local folder or an S3 bucket/prefix, named by a DVC remote.
 
-The DVC remote ``raw`` is the single source of truth for the raw location, so DVC (which
-hashes ``remote://raw/<object>`` dependencies) and the filter stage (which reads them)
-can never disagree. S3 goes through boto3 and the standard AWS credential chain; an
-``endpointurl`` in the remote's config points both at an S3-compatible store.
+The DVC remote ``raw`` is the single source of truth for the raw location, and the stage
+reads it through the very filesystem DVC builds for that remote (dvc-s3/s3fs for S3), so
+every remote option (endpointurl, region, profile, credentials in ``.dvc/config.local`` ...)
+applies to both and DVC (which hashes ``remote://raw/<object>`` dependencies) and the
+filter stage (which reads them) can never disagree.
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from es_pipeline.errors import RawDataError
-from es_pipeline.ingest import definition_path_for, read_raw
+from es_pipeline.ingest import read_raw
 
 REMOTE_REF = re.compile(r"^remote://(?P<remote>[^/]+)/(?P<object>.+)$")
 
 
+def _problem(exc: BaseException) -> str:
+    """A short, credential-free description of a filesystem failure."""
+    names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}
+    text = " ".join(str(e) for e in (exc, exc.__cause__) if e is not None)
+    if isinstance(exc, FileNotFoundError):
+        return "object not found"
+    if names & {"NoCredentialsError", "PartialCredentialsError", "NoAuthTokenError"}:
+        return ("no credentials for this remote: set them for DVC (e.g. `dvc remote modify --local raw "
+                "access_key_id ...`), an AWS profile or the AWS_* environment variables")
+    if isinstance(exc, PermissionError) or "AccessDenied" in text or "Forbidden" in text:
+        return "access denied: the credentials in use may not read this object"
+    if (names & {"EndpointConnectionError", "ConnectTimeoutError", "ClientConnectorError"}
+            or isinstance(exc, ConnectionError) or "Could not connect" in text):
+        return "cannot connect to the storage endpoint (is it running and is endpointurl right?)"
+    return f"cannot read ({type(exc).__name__})"
+
+
 @dataclass(frozen=True)
 class Location:
-    """A folder of objects: a local directory or ``s3://bucket/prefix``."""
+    """A folder of objects on the filesystem DVC builds for a remote (local, S3, ...)."""
 
-    url: str
-    endpoint_url: str | None = None
-    region: str | None = None
-    profile: str | None = None
+    url: str  # printable address (never includes credentials)
+    fs: Any  # a dvc-objects FileSystem
+    path: str  # the folder's path on ``fs``
 
-    @property
-    def is_s3(self) -> bool:
-        return self.url.startswith("s3://")
+    @classmethod
+    def at(cls, url: str, repo_config: Any = None, **options: Any) -> Location:
+        """The location at ``url``: a folder, ``s3://bucket/prefix`` or, with ``name=``, a DVC remote."""
+        from dvc.fs import get_cloud_fs
 
-    @property
-    def _bucket_prefix(self) -> tuple[str, str]:
-        bucket, _, prefix = self.url[len("s3://"):].partition("/")
-        return bucket, prefix.strip("/")
+        fs_cls, config, path = get_cloud_fs(repo_config, **({"url": url} | options))
+        return cls(url=url, fs=fs_cls(**config), path=path)
 
-    def _key(self, name: str) -> str:
-        prefix = self._bucket_prefix[1]
-        return f"{prefix}/{name}" if prefix else name
-
-    @cached_property
-    def _client(self):
-        import boto3
-
-        session = boto3.session.Session(profile_name=self.profile)
-        return session.client("s3", endpoint_url=self.endpoint_url, region_name=self.region)
+    def _path(self, name: str) -> str:
+        return self.fs.join(self.path, name)
 
     def describe(self, name: str) -> str:
-        """A printable address of an object (never includes credentials)."""
         return f"{self.url.rstrip('/')}/{name}"
 
-    def read_bytes(self, name: str) -> bytes:
-        if not self.is_s3:
-            path = Path(self.url) / name
-            if not path.exists():
-                raise RawDataError(self.describe(name), "file not found")
-            return path.read_bytes()
-        from botocore.exceptions import ClientError
-
+    @contextmanager
+    def _errors(self, name: str, month: str | None):
         try:
-            return self._client.get_object(Bucket=self._bucket_prefix[0], Key=self._key(name))["Body"].read()
-        except ClientError as exc:
-            raise RawDataError(self.describe(name), f"cannot read object ({exc})") from None
+            yield
+        except RawDataError:
+            raise
+        except Exception as exc:  # every backend's own exception types end here, named plainly
+            raise RawDataError(self.describe(name), _problem(exc), month=month) from None
+
+    def read_bytes(self, name: str, month: str | None = None) -> bytes:
+        with self._errors(name, month):
+            return self.fs.read_bytes(self._path(name))
 
     def exists(self, name: str) -> bool:
-        if not self.is_s3:
-            return (Path(self.url) / name).exists()
-        from botocore.exceptions import ClientError
-
-        try:
-            self._client.head_object(Bucket=self._bucket_prefix[0], Key=self._key(name))
-        except ClientError:
-            return False
-        return True
+        with self._errors(name, None):
+            return bool(self.fs.exists(self._path(name)))
 
     def write_bytes(self, name: str, data: bytes) -> None:
-        if not self.is_s3:
-            path = Path(self.url) / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            return
-        self._client.put_object(Bucket=self._bucket_prefix[0], Key=self._key(name), Body=data)
+        with self._errors(name, None):
+            self.fs.makedirs(self.path, exist_ok=True)
+            self.fs.pipe_file(self._path(name), data)
 
     def list(self) -> list[str]:
         """Object names directly inside the location, sorted."""
-        if not self.is_s3:
-            folder = Path(self.url)
-            return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-        bucket, prefix = self._bucket_prefix
-        names = []
-        paginator = self._client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/" if prefix else ""):
-            names += [obj["Key"][len(prefix) + 1 if prefix else 0:] for obj in page.get("Contents", [])]
-        return sorted(name for name in names if "/" not in name)
+        with self._errors("", None):
+            if not self.fs.exists(self.path):
+                return []
+            entries = self.fs.ls(self.path, detail=True)
+        return sorted(self.fs.name(e["name"]) for e in entries if e.get("type") == "file")
 
 
 def remote_location(remote: str = "raw", repo_root: str | Path = ".") -> Location:
@@ -104,16 +98,11 @@ def remote_location(remote: str = "raw", repo_root: str | Path = ".") -> Locatio
     from dvc.repo import Repo
 
     with Repo(str(repo_root)) as repo:
-        remotes = repo.config["remote"]
-    if remote not in remotes:
-        raise RawDataError(f"DVC remote '{remote}'", f"is not configured (known: {', '.join(remotes) or 'none'})")
-    config = remotes[remote]
-    return Location(
-        url=str(config["url"]),
-        endpoint_url=config.get("endpointurl"),
-        region=config.get("region"),
-        profile=config.get("profile"),
-    )
+        config = repo.config
+    if remote not in config["remote"]:
+        known = ", ".join(config["remote"]) or "none"
+        raise RawDataError(f"DVC remote '{remote}'", f"is not configured (known: {known})")
+    return Location.at(str(config["remote"][remote]["url"]), config, name=remote)
 
 
 def resolve(ref: str | Path, repo_root: str | Path = ".") -> tuple[Location, str]:
@@ -122,17 +111,21 @@ def resolve(ref: str | Path, repo_root: str | Path = ".") -> tuple[Location, str
     match = REMOTE_REF.match(ref)
     if match:
         return remote_location(match["remote"], repo_root), match["object"]
-    if ref.startswith("s3://"):
-        folder, _, name = ref.rpartition("/")
-        return Location(folder), name
-    path = Path(ref)
-    return Location(str(path.parent)), path.name
+    folder, _, name = ref.rpartition("/") if ref.startswith("s3://") else (str(Path(ref).parent), "", Path(ref).name)
+    return Location.at(folder), name
 
 
-def read_raw_month(ref: str | Path, repo_root: str | Path = ".") -> pd.DataFrame:
-    """Fetch a raw month (and its definition file, if stored beside it) and decode it."""
+def read_raw_month(ref: str | Path, definition: str | Path | None = None, month: str | None = None,
+                   repo_root: str | Path = ".") -> pd.DataFrame:
+    """Fetch a raw month, and the definition file only if one is named, and decode them.
+
+    Only named files are read (never a probe for a file beside the month), so what the
+    filter stage reads is exactly what dvc.yaml declares as its dependencies.
+    """
     location, name = resolve(ref, repo_root)
-    data = location.read_bytes(name)
-    definition_name = definition_path_for(name).name
-    definition = location.read_bytes(definition_name) if location.exists(definition_name) else None
-    return read_raw(data, name=location.describe(name), definition=definition)
+    data = location.read_bytes(name, month)
+    definition_bytes = None
+    if definition is not None:
+        definition_location, definition_name = resolve(definition, repo_root)
+        definition_bytes = definition_location.read_bytes(definition_name, month)
+    return read_raw(data, name=location.describe(name), definition=definition_bytes)

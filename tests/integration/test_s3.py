@@ -7,11 +7,14 @@ in S3, and a fresh clone pulls identical files — the same code paths as with A
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 
 import boto3
 import pytest
 
+from es_pipeline.months import render
+from es_pipeline.params import MonthEntry
 from tests.conftest import S3_CREDENTIALS
 from tests.integration.project import Project
 
@@ -26,14 +29,18 @@ def point_remotes_at_s3(project: Project, endpoint: str, bucket: str) -> None:
         project.dvc("remote", "modify", "--local", remote, "endpointurl", endpoint)
 
 
+def one_month_from_s3(project: Project, s3, bucket: str) -> None:
+    (project.root / "params" / "months.yaml").write_text(render({MONTH: MonthEntry(MONTH, RAW, RAW)}))
+    local_raw = project.generate(MONTH, days=1, folder="generated")
+    s3.upload_file(str(local_raw), bucket, f"raw/{RAW}")
+    shutil.rmtree(project.root / "generated")
+
+
 def test_repro_from_s3_push_and_pull_into_a_fresh_clone(tmp_path, s3_bucket):
     endpoint, bucket = s3_bucket
     s3 = boto3.client("s3", endpoint_url=endpoint)
     project = Project.copy_of_repo(tmp_path / "origin")
-    (project.root / "params" / "months.yaml").write_text(f'months:\n  "{MONTH}": {{raw: {RAW}}}\n')
-    local_raw = project.generate(MONTH, days=1, folder="generated")
-    s3.upload_file(str(local_raw), bucket, f"raw/{RAW}")
-    shutil.rmtree(project.root / "generated")
+    one_month_from_s3(project, s3, bucket)
     point_remotes_at_s3(project, endpoint, bucket)
 
     logs = project.dvc("repro")
@@ -65,3 +72,31 @@ def test_repro_from_s3_push_and_pull_into_a_fresh_clone(tmp_path, s3_bucket):
     other = project.generate(MONTH, days=2, folder="generated")
     s3.upload_file(str(other), bucket, f"raw/{RAW}")
     assert project.changed_stages() == {f"filter@{MONTH}"}
+
+
+def test_credentials_only_in_dvc_config_local_serve_dvc_and_the_filter_stage(tmp_path, s3_bucket):
+    """Before: DVC used them but the stage's own boto3 client failed with NoCredentialsError."""
+    endpoint, bucket = s3_bucket
+    s3 = boto3.client("s3", endpoint_url=endpoint)
+    no_aws_env = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": "true",
+                  "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_CONFIG_FILE": str(tmp_path / "none")}
+    project = Project.copy_of_repo(tmp_path / "origin", env=no_aws_env)
+    one_month_from_s3(project, s3, bucket)
+    point_remotes_at_s3(project, endpoint, bucket)
+    for remote in ("raw", "storage"):
+        project.dvc("remote", "modify", "--local", remote, "access_key_id", S3_CREDENTIALS["AWS_ACCESS_KEY_ID"])
+        project.dvc("remote", "modify", "--local", remote, "secret_access_key", S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+
+    project.dvc("repro", f"filter@{MONTH}")
+    assert (project.root / "data" / "filtered" / f"{MONTH}.parquet").exists()
+    project.dvc("push", f"filter@{MONTH}")
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="dvc/")["KeyCount"] >= 2
+
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    project.dvc("remote", "modify", "--local", "raw", "endpointurl", closed)
+    result = project.es("filter", f"remote://raw/{RAW}", "--month", MONTH, "--out", "f.parquet", check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"error: s3://{bucket}/raw/{RAW}, month {MONTH}: cannot connect to the storage endpoint" in result.stderr
+    assert S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"] not in result.stdout + result.stderr

@@ -159,7 +159,7 @@ def stage_paths(tmp_path, monkeypatch):
     def runner(frame, bad_rows="error", month="2025-12"):
         (params_dir / "filter.yaml").write_text(
             (REPO_PARAMS / "filter.yaml").read_text().replace("bad_rows: error", f"bad_rows: {bad_rows}"))
-        monkeypatch.setattr(stage, "read_raw", lambda raw: frame)
+        monkeypatch.setattr(stage, "read_raw", lambda raw, *named: frame)
         return stage.run("raw/ES.FUT.2025-12.ohlcv-1s.dbn.zst", month, out, metrics_out, params_dir)
     return runner, out, metrics_out
 

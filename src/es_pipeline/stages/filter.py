@@ -18,18 +18,23 @@ from es_pipeline.storage import read_raw_month
 from es_pipeline.tables import FILTERED_SCHEMA, write_table
 
 
-def read_raw(raw: str | Path) -> pd.DataFrame:
-    """The one place the filter stage opens a raw month (local path, remote://raw/..., s3://...)."""
-    return read_raw_month(raw)
+def read_raw(raw: str | Path, month: str | None = None, symbols: str | Path | None = None) -> pd.DataFrame:
+    """The one place the filter stage opens a raw month (local path, remote://raw/..., s3://...).
+
+    ``symbols`` names the month's definition file, or is the raw object itself (or None) for
+    none; nothing else is read, so the stage reads exactly its declared dependencies.
+    """
+    definition = None if symbols is None or str(symbols) == str(raw) else symbols
+    return read_raw_month(raw, definition, month)
 
 
 def run(raw: str | Path, month: str, out: str | Path, metrics_out: str | Path | None = None,
-        params_dir: str | Path = "params") -> FilterResult:
+        params_dir: str | Path = "params", symbols: str | Path | None = None) -> FilterResult:
     """Filter raw month ``month`` into ``out`` (Parquet, SPEC 5.6) and ``metrics_out`` (JSON)."""
     params = load_params(params_dir)
     source = str(raw)
     with timed(f"read {source}"):
-        frame = read_raw(raw)
+        frame = read_raw(raw, month, symbols)
         log.info("read %s: %s records, %s symbols", source, f"{len(frame):,}", frame["symbol"].nunique())
     with timed(f"filtered {month}"):
         result = filter_month(frame, month, params.market, params.filter, source)
