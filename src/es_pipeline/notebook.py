@@ -31,6 +31,7 @@ from es_pipeline.files import atomic_path  # noqa: E402
 from es_pipeline.logs import STAGE_LOG_ENV, log  # noqa: E402
 
 VOLATILE = ("start_time", "end_time", "duration")
+ADDED_BY_PAPERMILL = ("injected-parameters", "papermill-error-cell-tag")  # cells created with random ids
 # the lab page without its CDN scripts (require.js, MathJax, mermaid): every page opens offline
 PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
@@ -54,7 +55,10 @@ def stable(nb: nbformat.NotebookNode, output_path: str) -> nbformat.NotebookNode
         meta.pop(key, None)
     meta["output_path"] = output_path
     nb.cells = [c for c in nb.cells if "parameters" not in c.metadata.get("tags", [])]
-    for cell in nb.cells:
+    for number, cell in enumerate(nb.cells):
+        tag = next((t for t in cell.metadata.get("tags", []) if t in ADDED_BY_PAPERMILL), None)
+        if tag is not None:
+            cell.id = f"{tag}-{number}"
         cell.metadata.pop("execution", None)
         for key in VOLATILE:
             cell.metadata.get("papermill", {}).pop(key, None)

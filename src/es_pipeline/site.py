@@ -137,7 +137,7 @@ document.querySelectorAll('thead th').forEach(function (th, col) {
       var rows = Array.from(body.querySelectorAll('tr.month'));
       rows.sort(function (a, b) {
         var x = a.cells[col].dataset.sort, y = b.cells[col].dataset.sort;
-        var nx = parseFloat(x), ny = parseFloat(y);
+        var nx = x === '' ? NaN : Number(x), ny = y === '' ? NaN : Number(y);
         var c = (isNaN(nx) || isNaN(ny)) ? x.localeCompare(y) : nx - ny;
         return asc ? c : -c;
       });
@@ -167,7 +167,7 @@ def render_index(rows: list[MonthRow], report_href: str = "report.html", graph_h
     head = "".join(f"<th>{html.escape(c)}</th>" for c in ["month", *columns, "pages"])
     bodies = []
     for year in sorted({r.month[:4] for r in rows}, reverse=True):
-        in_year = [r for r in rows if r.month[:4] == year]
+        in_year = sorted((r for r in rows if r.month[:4] == year), key=lambda r: r.month, reverse=True)
         flagged = sum(r.abnormal for r in in_year)
         lines = [f'<tr><th colspan="{len(columns) + 2}">{year} · {len(in_year)} month(s)'
                  + (f" · {flagged} to check" if flagged else "") + "</th></tr>"]
