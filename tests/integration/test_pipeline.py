@@ -23,11 +23,7 @@ PER_MONTH = ("filter", "label", "featurize")
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Project:
-    project = Project.copy_of_repo(tmp_path_factory.mktemp("pipeline"))
-    for month in MONTHS:
-        project.generate(month, days=2)
-    project.dvc("repro")
-    return project
+    return Project.reproduced(tmp_path_factory.mktemp("pipeline"), MONTHS, days=2)
 
 
 def test_repro_builds_every_stage_and_notebook(project):
