@@ -121,7 +121,8 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 16px 24px; color: #222; }
 h1 { font-size: 22px; margin: 0 0 4px; } nav a { margin-right: 16px; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: 3px 8px; border-bottom: 1px solid #e4e4e4; text-align: right; white-space: nowrap; }
-th { position: sticky; top: 0; background: #f4f4f4; cursor: pointer; user-select: none; }
+th { position: sticky; top: 0; background: #f4f4f4; cursor: pointer; user-select: none;
+     white-space: normal; max-width: 7em; vertical-align: bottom; }
 th:first-child, td:first-child, td.text { text-align: left; }
 tbody th { text-align: left; background: #fafafa; font-size: 15px; cursor: default; position: static; }
 td.bad { background: #ffe3b3; font-weight: 600; }
@@ -164,7 +165,7 @@ def _td(cell: Cell, column: str) -> str:
 def render_index(rows: list[MonthRow], report_href: str = "report.html", graph_href: str = "pipeline.html") -> str:
     """The index page: one row per month, grouped by year (newest first), sortable, abnormal cells highlighted."""
     columns = list(rows[0].cells) if rows else []
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["month", *columns, "pages"])
+    head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in ["month", *columns, "pages"])
     bodies = []
     for year in sorted({r.month[:4] for r in rows}, reverse=True):
         in_year = sorted((r for r in rows if r.month[:4] == year), key=lambda r: r.month, reverse=True)
