@@ -88,11 +88,11 @@ def run(
     _check_month(bars, month, str(filtered))
     sessions = _sessions(bars)
     gaps = _grid_gaps(bars)
-    log.info("read %s: %d rows, %d sessions", filtered, len(bars), len(sessions))
+    log.info("read %s: %s rows, %d sessions", filtered, f"{len(bars):,}", len(sessions))
     if gaps:
         log.warning("%s: %d in-session steps are not 1 s; windows count bars, not seconds", filtered, gaps)
 
-    with timed(f"computed {len(FEATURE_NAMES)} features for {len(bars)} rows"):
+    with timed(f"computed {len(FEATURE_NAMES)} features for {len(bars):,} rows"):
         features = compute_features(bars, fp, timezone)
 
     check = nan_check(features, bars["session_date"].to_numpy(), fp)
@@ -112,7 +112,7 @@ def run(
 
     with timed(f"wrote {out}"):
         write_table(features, out, FEATURES_SCHEMA)
-    log.info("wrote %s: %d rows x %d features", out, len(features), len(FEATURE_NAMES))
+    log.info("wrote %s: %s rows x %d features", out, f"{len(features):,}", len(FEATURE_NAMES))
     write_metrics(metrics, metrics_out)
 
     return FeatureResult(

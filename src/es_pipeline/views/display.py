@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -42,7 +43,10 @@ class Table:
     def _repr_html_(self) -> str:
         numeric = [c for c in self.frame.columns if pd.api.types.is_numeric_dtype(self.frame[c])
                    or c in self.formats]
-        styler = self._formatted().style.set_uuid("es").set_table_attributes('class="es-table"')
+        formatted = self._formatted()
+        # table ids from the content: deterministic, and distinct per table so styles never cross tables
+        uuid = hashlib.md5(formatted.to_csv().encode()).hexdigest()[:10]
+        styler = formatted.style.set_uuid(uuid).set_table_attributes('class="es-table"')
         styler = styler.set_properties(**{"text-align": "left"}).set_table_styles(
             [{"selector": "th", "props": "text-align: left;"}])
         if numeric:

@@ -19,11 +19,10 @@ _GROUP_OF = {name: group for group, names in FEATURE_GROUPS.items() for name in 
 
 
 def run_summary(result) -> Table:
-    """What was read and written, with the month's headline numbers."""
+    """The month's headline numbers (what was read and written is in the parameters table)."""
     m = result.metrics
     return items([
-        ("month", result.month), ("input", str(result.filtered)), ("output", str(result.out)),
-        ("metrics", str(result.metrics_out)), ("rows", f"{m['rows']:,}"), ("sessions", f"{m['sessions']}"),
+        ("rows", f"{m['rows']:,}"), ("sessions", f"{m['sessions']}"),
         ("in-session steps not 1 s", f"{m['grid_gaps']:,}"),
         ("features failing the warm-up NaN check", f"{m['nan_check_failures']} of {len(FEATURE_NAMES)}"),
     ])
