@@ -5,7 +5,7 @@ PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup browser demo test bench clean
+.PHONY: setup browser demo test bench clean pages
 
 setup: $(STAMP)
 
@@ -28,6 +28,10 @@ browser:
 
 test: setup browser
 	pytest -n 2 --dist loadgroup
+
+# every page (reports/**/*.html and the executed notebooks) from the DVC remote, without the data
+pages: setup
+	dvc ls -R --dvc-only . reports | sed 's|^|reports/|' | xargs dvc pull
 
 bench: setup
 	$(PYTHON) bench/run_bench.py

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from es_pipeline.errors import PipelineError
-from es_pipeline.stages.common import setup_logging
+from es_pipeline.logs import setup_logging
 
 
 def _generate(args) -> None:
@@ -107,6 +107,18 @@ def _verify(args) -> None:
     print("every cached object and workspace output matches dvc.lock")
 
 
+def _notebook(args) -> None:
+    from es_pipeline.notebook import run
+
+    run(args.notebook, args.output, args.html, dict(args.parameter), args.kernel, args.cwd)
+
+
+def _site(args) -> None:
+    from es_pipeline.stages.site import run
+
+    run(args.metrics_dir, args.params_dir, args.dvc_yaml, args.out_dir)
+
+
 def _demo(args) -> None:
     from es_pipeline.demo import run_demo
 
@@ -176,6 +188,22 @@ def build_parser() -> argparse.ArgumentParser:
     ver = add("verify", _verify, "re-hash the DVC cache and workspace outputs against dvc.lock")
     ver.add_argument("--repair", action="store_true",
                      help="remove corrupt cache objects, storing them again from good workspace files")
+
+
+    nb = add("notebook", _notebook, "execute a stage notebook (papermill) into a stable .ipynb and an offline HTML page")
+    nb.add_argument("notebook", help="notebooks/<stage>.ipynb")
+    nb.add_argument("output", help="executed notebook, e.g. reports/<stage>/<month>.ipynb")
+    nb.add_argument("--html", required=True, help="the page, e.g. reports/<stage>/<month>.html")
+    nb.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="a notebook parameter (string), as papermill -p")
+    nb.add_argument("-k", "--kernel", default="es-pipeline")
+    nb.add_argument("--cwd", default=".", help="working directory of the notebook")
+
+    st = add("site", _site, "write reports/index.html (a row per month) and reports/pipeline.html")
+    st.add_argument("--metrics-dir", default="metrics")
+    st.add_argument("--params-dir", default="params")
+    st.add_argument("--dvc-yaml", default="dvc.yaml")
+    st.add_argument("--out-dir", default="reports")
 
     demo = add("demo", _demo, "generate the default months, dvc repro, verify, dvc push, print a summary")
     demo.add_argument("--days", type=int, default=None, help="generate only N trading days a month")

@@ -53,7 +53,8 @@ def summary_text(metrics_dir: str | Path = "metrics", reports_dir: str | Path = 
     lines += [
         "",
         f"dataset rows:        {summary['rows']:,} in data/dataset/ (year=YYYY/month=MM)",
-        f"executed notebooks:  {reports}/{{filter,label,featurize}}/<month>.ipynb",
+        f"open first:          {reports}/index.html (a row per month, links to every page; offline)",
+        f"month pages:         {reports}/{{filter,label,featurize}}/<month>.html (and the executed .ipynb)",
         f"report:              {reports}/report.html (and {reports}/report.ipynb)",
         "compare experiments: dvc exp run -S 'params/label.yaml:label.timeout_seconds=600' && dvc exp show",
     ]

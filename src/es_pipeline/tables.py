@@ -7,9 +7,6 @@ half-written Parquet file that DVC could mistake for a result, and deterministic
 
 from __future__ import annotations
 
-import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from es_pipeline.errors import StageInputError
+from es_pipeline.files import atomic_path
 
 UTC_NS = pa.timestamp("ns", tz="UTC")
 FILTERED_SCHEMA = pa.schema([
@@ -33,22 +31,6 @@ FILTERED_SCHEMA = pa.schema([
 ])
 FILTERED_COLUMNS = tuple(FILTERED_SCHEMA.names)
 ROW_GROUP_SIZE = 1 << 20
-
-
-@contextmanager
-def atomic_path(path: str | Path):
-    """Yield a temporary sibling path; move it onto ``path`` only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are shared files
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def to_arrow(frame: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:

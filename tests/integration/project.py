@@ -40,6 +40,15 @@ class Project:
         project.git("commit", "-q", "-m", "copy")
         return project
 
+    @classmethod
+    def reproduced(cls, target: Path, months: tuple[str, ...], days: int) -> Project:
+        """A copy with ``days`` generated trading days per month, after a full ``dvc repro``."""
+        project = cls.copy_of_repo(target)
+        for month in months:
+            project.generate(month, days=days)
+        project.dvc("repro")
+        return project
+
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(list(args), cwd=self.root, env=self.env, capture_output=True, text=True)
         if check and result.returncode != 0:

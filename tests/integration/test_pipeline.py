@@ -23,11 +23,7 @@ PER_MONTH = ("filter", "label", "featurize")
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Project:
-    project = Project.copy_of_repo(tmp_path_factory.mktemp("pipeline"))
-    for month in MONTHS:
-        project.generate(month, days=2)
-    project.dvc("repro")
-    return project
+    return Project.reproduced(tmp_path_factory.mktemp("pipeline"), MONTHS, days=2)
 
 
 def test_repro_builds_every_stage_and_notebook(project):
@@ -90,7 +86,7 @@ def test_experiment_reruns_label_and_what_follows_and_changes_metrics(project):
     project.git("commit", "-q", "-m", "reproduced")
     baseline = project.read_json("metrics/summary.json")
     run = project.dvc("exp", "run", "-n", "short-timeout", "-S", "params/label.yaml:label.timeout_seconds=120")
-    assert ran_stages(run.stdout) == {"label@2025-11", "label@2025-12", "dataset", "report"}
+    assert ran_stages(run.stdout) == {"label@2025-11", "label@2025-12", "dataset", "report", "site"}
     changed = project.read_json("metrics/summary.json")
     assert changed["win_rate"] != baseline["win_rate"]
     assert changed["rows"] == baseline["rows"]
@@ -106,7 +102,8 @@ def test_adding_a_month_runs_only_that_month_and_the_assembly(project):
     project.dvc("checkout", "--force")
     project.generate("2026-01", days=1)
     project.es("months", "sync")
-    assert project.changed_stages() == {"filter@2026-01", "label@2026-01", "featurize@2026-01", "dataset", "report"}
+    assert project.changed_stages() == {"filter@2026-01", "label@2026-01", "featurize@2026-01", "dataset", "report",
+                                       "site"}
 
 
 def test_corrupt_raw_month_fails_clearly_and_keeps_its_notebook(project):

@@ -28,4 +28,4 @@ def test_summary_lists_months_modes_and_outputs(tmp_path):
     assert mode_lines == list(MODES)
     rates = {line.split()[0]: line.split()[1] for line in text.splitlines() if line.strip().startswith(MODES)}
     assert rates["high_vol_long"] == "1.0%"  # alphabetically first in the file, third printed
-    assert "529,200" in text and "reports/report.html" in text
+    assert "529,200" in text and "reports/report.html" in text and "reports/index.html" in text

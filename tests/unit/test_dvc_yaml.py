@@ -66,12 +66,14 @@ def covered(path: Path, deps: set[Path]) -> bool:
     return any(path == d or d in path.parents for d in deps)
 
 
+RUNNER = {"es_pipeline.notebook"}  # `es-pipeline notebook` executes the notebook and writes its page
 ENTRIES = {
-    "filter": notebook_imports("filter.ipynb"),
-    "label": notebook_imports("label.ipynb"),
-    "featurize": notebook_imports("featurize.ipynb"),
+    "filter": notebook_imports("filter.ipynb") | RUNNER,
+    "label": notebook_imports("label.ipynb") | RUNNER,
+    "featurize": notebook_imports("featurize.ipynb") | RUNNER,
     "dataset": {"es_pipeline.stages.dataset"},
-    "report": notebook_imports("report.ipynb"),
+    "report": notebook_imports("report.ipynb") | RUNNER,
+    "site": {"es_pipeline.stages.site"},
 }
 
 
@@ -86,9 +88,12 @@ def test_stage_deps_are_exactly_its_import_closure(stage):
     assert not extra, f"{stage}: dvc.yaml declares unused deps {extra}"
 
 
-def test_notebook_stages_run_their_own_notebook_with_papermill():
+def test_notebook_stages_run_their_own_notebook_and_write_its_page():
     for stage in ("filter", "label", "featurize"):
         body = DVC["stages"][stage]["do"]
-        assert f"papermill notebooks/{stage}.ipynb reports/{stage}/${{key}}.ipynb" in body["cmd"]
+        assert (f"es-pipeline notebook notebooks/{stage}.ipynb reports/{stage}/${{key}}.ipynb "
+                f"--html reports/{stage}/${{key}}.html") in body["cmd"]
         assert f"notebooks/{stage}.ipynb" in body["deps"]
-        assert f"reports/{stage}/${{key}}.ipynb" in body["outs"]
+        assert {f"reports/{stage}/${{key}}.ipynb", f"reports/{stage}/${{key}}.html"} <= set(body["outs"])
+    report = DVC["stages"]["report"]
+    assert "nbconvert" not in report["cmd"] and "reports/report.html" in report["outs"]

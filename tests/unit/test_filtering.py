@@ -309,13 +309,16 @@ def test_views_render_the_generated_month(generated):
     from es_pipeline.views import filter as views
 
     result = generated[3]
-    assert views.summary(result)["roll_dates"] == result.metrics["roll_dates"][0]
+    summary = views.summary(result).frame.set_index("item")["value"]
+    assert summary["roll dates"] == result.metrics["roll_dates"][0]
+    assert summary["raw records read"] == f"{result.metrics['records_in']:,}"
     calendar = views.calendar_table(result)
-    assert len(calendar) == 23 and calendar["status"].str.startswith("holiday").sum() == 1
-    assert (calendar["early_close"] == "early close").sum() == 1
-    assert (views.primary_table(result)["roll"] == "ROLL").sum() == 1
-    dropped = views.dropped_table(result)
-    assert dropped.loc["total = records in", "records"] == result.metrics["records_in"]
-    assert len(views.filled_table(result)) == 22
+    assert len(calendar.frame) == 23 and calendar.frame["status"].str.startswith("holiday").sum() == 1
+    assert (calendar.frame["early close"] == "early close").sum() == 1
+    assert (calendar.frame["roll"] == "ROLL").sum() == 1 and calendar.frame["rows"].sum() == len(result.bars)
+    assert "%" in repr(calendar)
+    assert (views.primary_table(result).frame["roll"] == "ROLL").sum() == 1
+    dropped = views.dropped_table(result).frame.set_index("reason")
+    assert dropped.loc["total = records read", "records"] == result.metrics["records_in"]
     for fig in (views.price_chart(result), views.filled_chart(result)):
         assert fig.axes and fig.axes[0].has_data()

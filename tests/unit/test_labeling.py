@@ -284,10 +284,15 @@ def test_label_metrics():
 
 def test_views_return_tables_and_figures():
     out = label_bars(random_bars(n_sessions=1, seconds=2400, seed=4), load_params(PARAMS).label, TICK)
-    assert views.outcome_table(out)["win_rate"].between(0, 1).all()
+    outcomes = views.outcome_table(out)
+    assert outcomes.frame["win_rate"].between(0, 1).all()
+    assert (outcomes.frame[["win", "stop", "timeout", "session_end"]].sum(axis=1) == len(out)).all()
+    assert "%" in repr(outcomes) and "<th" in outcomes._repr_html_()
     by_time = views.win_rate_by_time(out)
     assert list(by_time.index) == ["07:30", "08:00"] and by_time["rows"].sum() == len(out)
-    assert views.winner_summary(out)["winners"].sum() > 0
+    assert views.winner_summary(out).frame["winners"].sum() > 0
+    modes = views.modes_table(load_params(PARAMS).label).frame
+    assert list(modes.columns) == ["mode", "direction", "stop (ticks)", "target (ticks)", "timeout (s)"]
     for fig in (views.plot_win_rate_by_time(out), views.plot_winner_distributions(out),
                 views.plot_weight_histogram(out), views.plot_weight_histogram(out.iloc[:0])):
         assert fig.axes

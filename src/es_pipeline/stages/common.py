@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import json
-import logging
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from es_pipeline.tables import atomic_path
+from es_pipeline.errors import PipelineError
+from es_pipeline.files import atomic_path
+from es_pipeline.logs import log, setup_logging, timed
+from es_pipeline.params import MONTH_PATTERN
 
-log = logging.getLogger("es_pipeline")
-
-
-def setup_logging(level: int = logging.INFO) -> None:
-    """One log format for CLI and notebooks (papermill shows the stream in the executed notebook)."""
-    if not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
-        log.addHandler(handler)
-    log.setLevel(level)
+__all__ = ["log", "notebook_parameters", "setup_logging", "timed", "write_metrics"]
 
 
-@contextmanager
-def timed(what: str):
-    """Log how long a step took; stages wrap each read, compute and write in one."""
-    start = time.perf_counter()
-    yield
-    log.info("%s in %.2f s", what, time.perf_counter() - start)
+def notebook_parameters(notebook: str, **values: str | None) -> None:
+    """Refuse a notebook run without injected parameters (its defaults cell holds None, never a real month)."""
+    missing = [name for name, value in values.items() if value is None]
+    month = values.get("month", "0000-01")
+    if missing or not MONTH_PATTERN.match(str(month)):
+        raise PipelineError(
+            f"{notebook} runs only with injected parameters (dvc repro, or es-pipeline notebook "
+            f"... -p month YYYY-MM): not set: {', '.join(missing) or 'none'}; month={month!r}")
+    setup_logging(notebook=True)
 
 
 def _plain(value):

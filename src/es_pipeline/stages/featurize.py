@@ -8,8 +8,7 @@ Reads the filtered bars (validated by ``read_filtered``), computes the features 
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +47,6 @@ class FeatureResult:
     filtered: Path
     out: Path
     metrics_out: Path | None
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per step (not in metrics)
 
 
 def _check_month(bars: pd.DataFrame, month: str | None, source: str) -> None:
@@ -82,25 +80,20 @@ def run(
     month: str | None = None,
 ) -> FeatureResult:
     """Featurize one filtered month and write ``out`` (Parquet) and ``metrics_out`` (JSON)."""
-    timings: dict[str, float] = {}
     params = load_params(params_dir)
     fp, timezone = params.features, params.market.timezone
 
-    started = time.perf_counter()
     with timed(f"read {filtered}"):
         bars = read_filtered(filtered)
-    timings["read"] = time.perf_counter() - started
     _check_month(bars, month, str(filtered))
     sessions = _sessions(bars)
     gaps = _grid_gaps(bars)
-    log.info("read %s: %d rows, %d sessions", filtered, len(bars), len(sessions))
+    log.info("read %s: %s rows, %d sessions", filtered, f"{len(bars):,}", len(sessions))
     if gaps:
         log.warning("%s: %d in-session steps are not 1 s; windows count bars, not seconds", filtered, gaps)
 
-    started = time.perf_counter()
-    with timed(f"computed {len(FEATURE_NAMES)} features for {len(bars)} rows"):
+    with timed(f"computed {len(FEATURE_NAMES)} features for {len(bars):,} rows"):
         features = compute_features(bars, fp, timezone)
-    timings["compute"] = time.perf_counter() - started
 
     check = nan_check(features, bars["session_date"].to_numpy(), fp)
     failed = check.loc[~check["passed"], "feature"].tolist()
@@ -117,11 +110,9 @@ def run(
         "nan_share": {name: s["nan_share"] for name, s in stats["features"].items()},
     }
 
-    started = time.perf_counter()
     with timed(f"wrote {out}"):
         write_table(features, out, FEATURES_SCHEMA)
-    timings["write"] = time.perf_counter() - started
-    log.info("wrote %s: %d rows x %d features", out, len(features), len(FEATURE_NAMES))
+    log.info("wrote %s: %s rows x %d features", out, f"{len(features):,}", len(FEATURE_NAMES))
     write_metrics(metrics, metrics_out)
 
     return FeatureResult(
@@ -138,5 +129,4 @@ def run(
         filtered=Path(filtered),
         out=Path(out),
         metrics_out=Path(metrics_out) if metrics_out is not None else None,
-        timings=timings,
     )

@@ -39,10 +39,10 @@ def run(raw: str | Path, month: str, out: str | Path, metrics_out: str | Path | 
     with timed(f"filtered {month}"):
         result = filter_month(frame, month, params.market, params.filter, source)
     m = result.metrics
-    log.info("month %s: %s sessions (%s early close), %s rows, filled fraction %s, rolls on %s, "
-             "dropped %s", month, m["sessions"], m["early_close_sessions"], f"{m['rows_out']:,}",
-             m["filled_fraction"], m["roll_dates"] or "none",
-             {k: v for k, v in m["dropped"].items() if v} or "nothing")
+    log.info("month %s: %s sessions (%s early close), %s rows, %.2f%% gap-filled, rolls on %s, dropped %s",
+             month, m["sessions"], m["early_close_sessions"], f"{m['rows_out']:,}", 100 * m["filled_fraction"],
+             ", ".join(m["roll_dates"]) or "none",
+             ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in m["dropped"].items() if v) or "nothing")
     for key in ("sessions_without_trades", "short_sessions"):
         if m[key]:
             log.warning("month %s: %s: %s", month, key.replace("_", " "), ", ".join(m[key]))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from es_pipeline.labeling import OUTCOME_DTYPE, label_bars, label_metrics, label_table, modes_in
-from es_pipeline.params import load_params
+from es_pipeline.params import LabelParams, load_params
 from es_pipeline.stages.common import log, timed, write_metrics
 from es_pipeline.tables import read_filtered, read_table, session_bounds, write_table
 
@@ -23,6 +23,7 @@ class LabelResult:
     metrics: dict
     modes: tuple[str, ...]
     timezone: str  # for clock-time views (CT)
+    params: LabelParams  # the modes and timeout used, shown in the notebook
     month: str | None
     sessions: int
     out: Path
@@ -52,8 +53,8 @@ def run(filtered: str | Path, out: str | Path, metrics_out: str | Path | None = 
         labels = label_bars(bars, label, tick)
     metrics = {"month": month, "sessions": sessions, **label_metrics(labels, label)}
     for name, m in metrics["modes"].items():
-        log.info("%s: win rate %s, outcomes %s", name,
-                 "n/a" if m["win_rate"] is None else f"{m['win_rate']:.3f}", m["outcomes"])
+        log.info("%s: win rate %s, outcomes %s", name, "n/a" if m["win_rate"] is None else f"{m['win_rate']:.1%}",
+                 ", ".join(f"{k} {v:,}" for k, v in m["outcomes"].items()))
     with timed(f"wrote {out} ({len(labels):,} rows)"):
         write_table(label_table(labels, label.modes), out)
     write_metrics(metrics, metrics_out)
@@ -62,6 +63,7 @@ def run(filtered: str | Path, out: str | Path, metrics_out: str | Path | None = 
         metrics=metrics,
         modes=tuple(m.name for m in label.modes),
         timezone=params.market.timezone,
+        params=label,
         month=month,
         sessions=sessions,
         out=Path(out),

@@ -7,101 +7,116 @@ import numpy as np
 import pandas as pd
 
 from es_pipeline.filtering import FilterResult
+from es_pipeline.views.display import PCT2, Table, date_ticks, figure, items, percent_axis
 
 STATUS_LABELS = {"session": "session", "holiday": "holiday (no session)",
                  "short_session": "dropped: too short", "no_trades": "dropped: no outright trades"}
 
 
-def _figure(figsize) -> tuple[plt.Figure, plt.Axes]:
-    """A figure not registered with pyplot, so a notebook shows it once (as the cell's value)."""
-    fig = plt.figure(figsize=figsize, layout="constrained")
-    plt.close(fig)
-    return fig, fig.add_subplot()
+def _dates(values: list[str]) -> str:
+    return ", ".join(values) or "none"
 
 
-def summary(result: FilterResult) -> pd.Series:
-    """Headline numbers of the month."""
+def summary(result: FilterResult) -> Table:
+    """Headline numbers of the month, the primary contract(s) and roll, early closes, gaps and missing sessions."""
     m = result.metrics
-    keys = ("month", "calendar", "records_in", "records_kept", "rows_out", "sessions",
-            "early_close_sessions", "filled_fraction", "dropped_total")
-    return pd.Series({k: m[k] for k in keys} | {"roll_dates": ", ".join(m["roll_dates"]) or "none",
-                                                 "holidays": ", ".join(m["holidays"]) or "none"})
+    primary = m.get("primary", {})
+    runs = m.get("longest_filled_run") or {}
+    longest = max(runs, key=runs.get) if runs else None
+    pairs = [
+        ("month", m["month"]), ("calendar", m["calendar"]),
+        ("raw records read", f"{m['records_in']:,}"), ("records kept (became bars)", f"{m['records_kept']:,}"),
+        ("records dropped", f"{m['dropped_total']:,}"), ("rows out (1-second bars)", f"{m['rows_out']:,}"),
+        ("sessions", f"{m['sessions']}"), ("gap-filled share of rows", PCT2.format(m["filled_fraction"])),
+        ("primary contract(s)", " → ".join(dict.fromkeys(primary[d] for d in sorted(primary))) or "none"),
+        ("roll dates", _dates(m["roll_dates"])),
+        ("early closes", _dates(m.get("early_close_dates", []))),
+        ("holidays", _dates(m["holidays"])),
+        ("sessions without outright trades", _dates(m["sessions_without_trades"])),
+        ("sessions dropped as too short", _dates(m["short_sessions"])),
+    ]
+    if longest is not None:
+        pairs.append(("longest gap-filled run", f"{runs[longest]:,} s on {longest}"))
+    if "long_gap_sessions" in m:
+        pairs.append(("sessions with long gaps", _dates(m["long_gap_sessions"])))
+    return items(pairs)
 
 
-def calendar_table(result: FilterResult) -> pd.DataFrame:
-    """Every weekday of the month: its session window in local time, early closes and holidays marked."""
+def calendar_table(result: FilterResult) -> Table:
+    """Every weekday of the month: window (local time), status, primary, rows and gap-filled share."""
     cal = result.calendar
+    s = result.sessions.set_index("session_date")
+    dates = cal["session_date"]
+    runs = result.metrics.get("longest_filled_run") or {}
     table = pd.DataFrame({
-        "date": cal["session_date"].dt.strftime("%Y-%m-%d %a"),
-        "status": cal["status"].map(STATUS_LABELS).fillna(cal["status"]),
-        "window": (cal["start_local"].dt.strftime("%H:%M") + "-" + cal["end_local"].dt.strftime("%H:%M %Z")).fillna(""),
-        "early_close": np.where(cal["early_close"], "early close", ""),
+        "date": dates.dt.strftime("%a %Y-%m-%d").to_numpy(),
+        "status": cal["status"].map(STATUS_LABELS).fillna(cal["status"]).to_numpy(),
+        "window": (cal["start_local"].dt.strftime("%H:%M") + "–" + cal["end_local"].dt.strftime("%H:%M %Z"))
+        .fillna("").to_numpy(),
+        "early close": np.where(cal["early_close"], "early close", ""),
+        "primary": s["primary"].reindex(dates).fillna("").to_numpy(),
+        "roll": np.where(s["roll"].reindex(dates).fillna(False).astype(bool), "ROLL", ""),
+        "rows": s["rows"].reindex(dates).fillna(0).astype(np.int64).to_numpy(),
+        "gap-filled rows": s["filled_rows"].reindex(dates).fillna(0).astype(np.int64).to_numpy(),
+        "gap-filled share": s["filled_fraction"].reindex(dates).to_numpy(),
     })
-    rows = result.sessions.set_index("session_date")["rows"]
-    table["rows"] = rows.reindex(cal["session_date"]).fillna(0).astype(np.int64).to_numpy()
-    return table
+    if runs:
+        table["longest gap (s)"] = [runs.get(d, np.nan) for d in dates.dt.strftime("%Y-%m-%d")]
+    return Table(table, {"gap-filled share": PCT2, "longest gap (s)": "{:,.0f}"})
 
 
-def primary_table(result: FilterResult) -> pd.DataFrame:
-    """Primary contract per session, roll days marked, with the in-window volume of every outright."""
+def primary_table(result: FilterResult) -> Table:
+    """In-window volume (contracts) of every outright per session: the primary is the largest."""
     wide = result.volumes.pivot_table(index="session_date", columns="symbol", values="volume",
                                       aggfunc="sum", fill_value=0)
     order = result.volumes.groupby("symbol")["expiry"].min().sort_values().index
-    wide = wide[list(order)].add_prefix("volume ")
+    wide = wide[list(order)].add_prefix("volume ").astype(np.int64)
     s = result.sessions.set_index("session_date")
     table = pd.DataFrame({"primary": s["primary"], "roll": np.where(s["roll"], "ROLL", "")}).join(wide)
-    table.index = table.index.strftime("%Y-%m-%d")
-    return table
+    table.insert(0, "session", table.index.strftime("%a %Y-%m-%d"))
+    return Table(table.reset_index(drop=True))
 
 
-def dropped_table(result: FilterResult) -> pd.DataFrame:
+def dropped_table(result: FilterResult) -> Table:
     """Raw records that did not become bars, by reason, with their share of the records read."""
     m = result.metrics
-    counts = pd.Series(m["dropped"], name="records").rename_axis("reason")
-    table = counts.to_frame()
-    table.loc["kept (became bars)"] = m["records_kept"]
-    table["share"] = (table["records"] / max(m["records_in"], 1)).round(6)
-    table.loc["total = records in"] = [int(table["records"].sum()), round(table["share"].sum(), 6)]
-    return table
-
-
-def filled_table(result: FilterResult) -> pd.DataFrame:
-    """Rows and filled fraction per session (a high fraction means a thin or partial session)."""
-    s = result.sessions
-    return pd.DataFrame({
-        "rows": s["rows"].to_numpy(), "filled_rows": s["filled_rows"].to_numpy(),
-        "filled_fraction": s["filled_fraction"].round(4).to_numpy(),
-        "early_close": np.where(s["early_close"], "early close", ""),
-    }, index=s["session_date"].dt.strftime("%Y-%m-%d").rename("session_date"))
+    reasons = {k: v for k, v in m["dropped"].items() if v} | {"kept (became bars)": m["records_kept"]}
+    table = pd.DataFrame({"reason": [k.replace("_", " ") for k in reasons], "records": list(reasons.values())})
+    table.loc[len(table)] = ["total = records read", int(table["records"].sum())]
+    table["share"] = table["records"] / max(m["records_in"], 1)
+    return Table(table, {"share": PCT2})
 
 
 def price_chart(result: FilterResult, figsize=(12, 4.5)) -> plt.Figure:
     """Close of every kept second, sessions concatenated; session borders thin, roll days marked."""
     bars, sessions = result.bars, result.sessions
-    fig, ax = _figure(figsize)
+    fig = figure(figsize)
+    ax = fig.add_subplot()
     x = np.arange(len(bars))
     ax.plot(x, bars["close"].to_numpy(), lw=0.6, color="tab:blue")
     starts = np.concatenate([[0], np.cumsum(sessions["rows"].to_numpy())[:-1]]).astype(int)
     for start, roll, symbol in zip(starts, sessions["roll"], sessions["primary"]):
         ax.axvline(start, color="tab:red" if roll else "0.85", lw=1.5 if roll else 0.5, zorder=0)
         if roll:
-            ax.annotate(f"roll -> {symbol}", (start, 1), xycoords=("data", "axes fraction"),
+            ax.annotate(f"roll → {symbol}", (start, 1), xycoords=("data", "axes fraction"),
                         xytext=(3, -12), textcoords="offset points", color="tab:red", fontsize=8)
-    step = max(1, len(starts) // 12)
-    ax.set_xticks(starts[::step], sessions["session_date"].dt.strftime("%m-%d").to_numpy()[::step])
+    step = max(1, -(-len(starts) // 12))
+    ax.set_xticks(starts[::step], sessions["session_date"].dt.strftime("%b %d").to_numpy()[::step])
     ax.set_xlim(0, max(len(bars) - 1, 1))
-    ax.set_ylabel("close (points)")
-    ax.set_title(f"{result.metrics['month']}: close per kept session (sessions concatenated)")
+    ax.set(xlabel="session start (sessions concatenated, 1 bar = 1 s)", ylabel="close (index points)",
+           title=f"{result.metrics['month']}: close of the primary contract per kept second")
     return fig
 
 
-def filled_chart(result: FilterResult, figsize=(12, 2.5)) -> plt.Figure:
-    """Filled fraction per session as bars; early closes in orange."""
+def filled_chart(result: FilterResult, figsize=(12, 3)) -> plt.Figure:
+    """Gap-filled share per session as bars, axis fitted to the data; early closes in orange."""
     s = result.sessions
-    fig, ax = _figure(figsize)
+    fig = figure(figsize)
+    ax = fig.add_subplot()
     colors = np.where(s["early_close"], "tab:orange", "tab:blue")
-    ax.bar(s["session_date"].dt.strftime("%m-%d"), s["filled_fraction"], color=colors)
-    ax.set_ylabel("filled fraction")
-    ax.set_ylim(0, 1)
-    ax.tick_params(axis="x", labelrotation=90, labelsize=8)
+    ax.bar(range(len(s)), s["filled_fraction"], color=colors)
+    date_ticks(ax, list(s["session_date"].dt.strftime("%b %d")), max_labels=12)
+    percent_axis(ax, fit=list(s["filled_fraction"]))
+    ax.set(xlabel="session", ylabel="gap-filled seconds (% of rows)",
+           title="Gap-filled share per session (orange: early close)")
     return fig

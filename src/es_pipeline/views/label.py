@@ -6,29 +6,34 @@ at once, so a notebook shows each exactly once, as the cell's value, and none pi
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from es_pipeline.labeling import OUTCOMES, modes_in
+from es_pipeline.views.display import PCT, Table, date_ticks, figure, legend_outside, modes_table, percent_axis
+
+__all__ = ["modes_table", "outcome_table", "plot_weight_histogram", "plot_win_rate_by_time",
+           "plot_winner_distributions", "win_rate_by_time", "win_rate_by_time_table", "winner_summary"]
 
 
-def _figure(size: tuple[float, float]) -> Figure:
-    fig = plt.figure(figsize=size, layout="constrained")
-    plt.close(fig)
-    return fig
-
-
-def outcome_table(labels: pd.DataFrame) -> pd.DataFrame:
-    """Per mode: count of each outcome, rows and win rate (wins / rows)."""
-    table = pd.DataFrame(
-        {o: [int((labels[f"outcome_{m}"] == o).sum()) for m in modes_in(labels)] for o in OUTCOMES},
-        index=pd.Index(modes_in(labels), name="mode"),
-    )
+def outcome_table(labels: pd.DataFrame) -> Table:
+    """Per mode: count and share of each outcome (win / stop / timeout / session_end) and the win rate."""
+    modes = modes_in(labels)
+    table = pd.DataFrame({"mode": modes})
+    for o in OUTCOMES:
+        table[o] = [int((labels[f"outcome_{m}"] == o).sum()) for m in modes]
     table["rows"] = len(labels)
-    table["win_rate"] = table["win"] / table["rows"] if len(labels) else np.nan
-    return table
+    for o in OUTCOMES:
+        table[f"{o} share"] = table[o] / len(labels) if len(labels) else np.nan
+    table = table.rename(columns={"win share": "win_rate"})
+    return Table(table, {f"{o} share": PCT for o in OUTCOMES} | {"win_rate": PCT})
+
+
+def win_rate_by_time_table(labels: pd.DataFrame, timezone: str = "America/Chicago", minutes: int = 30) -> Table:
+    """Win rate per mode (%) by local clock bucket, with the rows in each bucket."""
+    table = win_rate_by_time(labels, timezone, minutes).reset_index()
+    return Table(table, {m: PCT for m in modes_in(labels)})
 
 
 def win_rate_by_time(labels: pd.DataFrame, timezone: str = "America/Chicago", minutes: int = 30) -> pd.DataFrame:
@@ -42,7 +47,7 @@ def win_rate_by_time(labels: pd.DataFrame, timezone: str = "America/Chicago", mi
     return table.rename_axis("bucket_start")
 
 
-def winner_summary(labels: pd.DataFrame) -> pd.DataFrame:
+def winner_summary(labels: pd.DataFrame) -> Table:
     """Per mode: winners and the quartiles of seconds to target and MAE (ticks) among them."""
     rows = {}
     for m in modes_in(labels):
@@ -52,18 +57,21 @@ def winner_summary(labels: pd.DataFrame) -> pd.DataFrame:
                    **{f"seconds_p{q}": secs.quantile(q / 100) for q in (25, 50, 75)},
                    **{f"mae_ticks_p{q}": mae.quantile(q / 100) for q in (25, 50, 75)},
                    "mean_weight": labels.loc[won, f"weight_{m}"].mean()}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("mode")
+    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("mode").reset_index()
+    return Table(table, {"mean_weight": "{:.3f}"})
 
 
 def plot_win_rate_by_time(labels: pd.DataFrame, timezone: str = "America/Chicago", minutes: int = 30) -> Figure:
     table = win_rate_by_time(labels, timezone, minutes).drop(columns="rows")
-    fig = _figure((10, 4))
+    fig = figure((11, 4))
     ax = fig.add_subplot()
     for mode in table.columns:
         ax.plot(range(len(table)), table[mode], marker="o", ms=3, label=mode)
-    ax.set_xticks(range(len(table)), table.index, rotation=60)
-    ax.set(title=f"Win rate by {minutes}-minute bucket ({timezone})", xlabel="bucket start", ylabel="win rate")
-    ax.legend(fontsize="small", ncols=2)
+    date_ticks(ax, list(table.index), max_labels=16)
+    percent_axis(ax, fit=list(table.to_numpy().ravel()))
+    ax.set(title=f"Win rate by {minutes}-minute bucket", xlabel=f"bucket start ({timezone})",
+           ylabel="win rate (% of rows)")
+    legend_outside(ax)
     return fig
 
 
@@ -84,23 +92,22 @@ def _histograms(labels: pd.DataFrame, quantity: str, ax, bins: int, integer: boo
 
 def plot_winner_distributions(labels: pd.DataFrame, bins: int = 40) -> Figure:
     """Winners only: seconds from entry to the target bar, and MAE in ticks."""
-    fig = _figure((11, 4))
+    fig = figure((12, 4))
     left, right = fig.subplots(1, 2)
     _histograms(labels, "seconds_to_target", left, bins)
-    left.set(title="Seconds to target (winners)", xlabel="seconds", ylabel="rows")
+    left.set(title="Seconds to target (winners)", xlabel="seconds from entry to target", ylabel="winners (rows)")
     _histograms(labels, "mae_ticks", right, bins, integer=True)
-    right.set(title="Max adverse excursion (winners)", xlabel="ticks", ylabel="rows")
-    if right.get_legend_handles_labels()[0]:
-        right.legend(fontsize="small")
+    right.set(title="Max adverse excursion (winners)", xlabel="adverse move (ticks)", ylabel="winners (rows)")
+    legend_outside(right)
     return fig
 
 
 def plot_weight_histogram(labels: pd.DataFrame, bins: int = 30) -> Figure:
     """Pre-decay weights of winners (every other row weighs exactly 1.0)."""
-    fig = _figure((7, 4))
+    fig = figure((9, 4))
     ax = fig.add_subplot()
     _histograms(labels, "weight", ax, bins)
-    ax.set(title="Winner weight = quality x velocity (others 1.0)", xlabel="weight", ylabel="rows")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small")
+    ax.set(title="Winner weight = quality × velocity (others 1.0)", xlabel="weight (unitless)",
+           ylabel="winners (rows)")
+    legend_outside(ax)
     return fig

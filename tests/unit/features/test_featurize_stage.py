@@ -64,14 +64,16 @@ def test_month_mismatch_and_bad_input_are_errors(filtered, tmp_path):
 
 def test_views(filtered, tmp_path):
     result = run(filtered, tmp_path / "f.parquet", None, PARAMS, "2025-12")
-    table = views.feature_table(result)
-    assert list(table.index) == list(FEATURE_NAMES)
-    assert list(table.columns) == ["group", "mean", "std", "min", "max", "nan_share"]
-    check = views.nan_check_table(result)
-    assert (check["result"] == "pass").all() and len(check) == 43
-    assert check.loc["atr_percentile", "expected_nan"] == 2 * 328
-    assert views.sessions_table(result)["rows"].tolist() == [1200, 1000]
-    assert "rows" in views.run_summary(result).index
+    table = views.feature_table(result).frame
+    assert list(table["feature"]) == list(FEATURE_NAMES)
+    assert list(table.columns) == ["feature", "group", "mean", "std", "min", "max", "NaN share"]
+    assert result.nan_check["passed"].all() and len(result.nan_check) == 43
+    assert result.nan_check.set_index("feature").loc["atr_percentile", "expected_nan"] == 2 * 328
+    assert views.nan_check_table(result).frame["value"].tolist() == ["43", "all pass: NaN only in warm-up rows"]
+    sessions = views.sessions_table(result).frame
+    assert sessions["rows per session"].tolist() == [1200, 1000] and sessions["sessions"].tolist() == [1, 1]
+    summary = views.run_summary(result).frame.set_index("item")["value"]
+    assert summary["rows"] == "2,200" and not any("seconds" in item for item in summary.index)
     fig = views.feature_histograms(result)
     assert len([ax for ax in fig.axes if ax.get_title()]) == len(views.KEY_FEATURES)
     matplotlib.pyplot.close(fig)
@@ -86,13 +88,8 @@ def test_notebook_is_thin_and_parameterised():
     assert code[0].metadata.get("tags") == ["parameters"]
     namespace: dict = {}
     exec(code[0].source, namespace)
-    assert {k: v for k, v in namespace.items() if not k.startswith("__")} == {
-        "month": "2025-12",
-        "filtered": "data/filtered/2025-12.parquet",
-        "out": "data/features/2025-12.parquet",
-        "metrics_out": "metrics/featurize/2025-12.json",
-        "params_dir": "params",
-    }
+    assert {k: v for k, v in namespace.items() if not k.startswith("__")} == dict.fromkeys(
+        ("month", "filtered", "out", "metrics_out", "params_dir"))  # None: no default is a real month
     assert "result = run(filtered, out, metrics_out, params_dir, month)" in code[1].source
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert sum(len(c.source.splitlines()) for c in code) < 60

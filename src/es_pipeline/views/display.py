@@ -1,0 +1,129 @@
+"""How every notebook shows numbers: tables without meaningless indexes, thousands separators,
+percentages as %, figures with units; and the same bytes on every run (no object addresses,
+no random table ids, no timestamps in images), so executed notebooks stay reproducible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+matplotlib.rcParams["svg.hashsalt"] = "es-pipeline"  # SVG element ids are random otherwise
+
+INT = "{:,.0f}"
+PCT = "{:.1%}"
+PCT2 = "{:.2%}"
+NUM = "{:,.4g}"
+
+
+class Table:
+    """A DataFrame as a plain HTML table: no index column unless it means something, values formatted."""
+
+    def __init__(self, frame: pd.DataFrame, formats: dict[str, str] | None = None, index: bool = False):
+        self.frame, self.index = frame, index
+        self.formats = formats or {}
+
+    def _formatted(self) -> pd.DataFrame:
+        out = self.frame.copy()
+        for column in out.columns:
+            spec = self.formats.get(column, INT if pd.api.types.is_integer_dtype(out[column]) else None)
+            if spec is None and pd.api.types.is_float_dtype(out[column]):
+                spec = NUM
+            if spec is not None:
+                out[column] = [("" if pd.isna(v) else spec.format(v)) for v in out[column]]
+        return out
+
+    def _repr_html_(self) -> str:
+        numeric = [c for c in self.frame.columns if pd.api.types.is_numeric_dtype(self.frame[c])
+                   or c in self.formats]
+        formatted = self._formatted()
+        # table ids from the content: deterministic, and distinct per table so styles never cross tables
+        uuid = hashlib.md5(formatted.to_csv().encode()).hexdigest()[:10]
+        styler = formatted.style.set_uuid(uuid).set_table_attributes('class="es-table"')
+        styler = styler.set_properties(**{"text-align": "left"}).set_table_styles(
+            [{"selector": "th", "props": "text-align: left;"}])
+        if numeric:
+            styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+        if not self.index:
+            styler = styler.hide(axis="index")
+        return styler.to_html(cell_ids=False)
+
+    def __repr__(self) -> str:
+        return self._formatted().to_string(index=self.index)
+
+
+def items(pairs: list[tuple[str, object]]) -> Table:
+    """A two-column "item | value" table (values already formatted as text)."""
+    return Table(pd.DataFrame(pairs, columns=["item", "value"]).astype({"value": str}))
+
+
+def parameters(**values: object) -> Table:
+    """The notebook's injected parameters: the one visible parameter set of an executed notebook."""
+    return items([(name, str(value)) for name, value in values.items()])
+
+
+def _text(value: object) -> str:
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, dt.time) for v in value):
+        return f"{value[0]:%H:%M}–{value[1]:%H:%M}"
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    return str(value)
+
+
+def settings(section: object, prefix: str = "") -> Table:
+    """A params dataclass (params/*.yaml) as "setting | value" rows; nested mappings and dataclasses flattened."""
+    pairs = []
+    for f in dataclasses.fields(section):
+        value, name = getattr(section, f.name), f"{prefix}{f.name}"
+        if isinstance(value, dict):
+            pairs += [(f"{name}.{k}", _text(v)) for k, v in value.items()]
+        elif dataclasses.is_dataclass(value):
+            pairs += [(f"{name}.{g.name}", _text(getattr(value, g.name))) for g in dataclasses.fields(value)]
+        elif not (isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0])):
+            pairs.append((name, _text(value)))
+    return Table(pd.DataFrame(pairs, columns=["setting", "value"]))
+
+
+def modes_table(label) -> Table:
+    """The trade modes used (``LabelParams``): direction, stop and target in ticks, and the shared timeout."""
+    return Table(pd.DataFrame({
+        "mode": [m.name for m in label.modes], "direction": [m.direction for m in label.modes],
+        "stop (ticks)": [m.stop_ticks for m in label.modes], "target (ticks)": [m.target_ticks for m in label.modes],
+        "timeout (s)": [label.timeout_seconds] * len(label.modes),
+    }))
+
+
+def figure(size: tuple[float, float]) -> Figure:
+    """A figure not registered with pyplot, so a notebook shows it once (as the cell's value)."""
+    fig = plt.figure(figsize=size, layout="constrained")
+    plt.close(fig)
+    return fig
+
+
+def percent_axis(ax, axis: str = "y", fit: list[float] | None = None, decimals: int | None = None) -> None:
+    """Show fractions as %; with ``fit``, the axis spans 0 to a little above the largest value."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
+    if fit is not None:
+        top = max([v for v in fit if pd.notna(v)], default=0.0)
+        (ax.set_ylim if axis == "y" else ax.set_xlim)(0, top * 1.15 if top > 0 else 0.01)
+
+
+def legend_outside(ax) -> None:
+    """Legend to the right of the axes, never over the lines."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+
+
+def date_ticks(ax, labels: list[str], max_labels: int = 16, rotation: int = 0) -> None:
+    """Category labels on the x axis, thinned so they never overlap."""
+    step = max(1, -(-len(labels) // max_labels))
+    positions = list(range(0, len(labels), step))
+    ax.set_xticks(positions, [labels[i] for i in positions], rotation=rotation)

@@ -1,0 +1,40 @@
+"""Shared display helpers: readable numbers, no meaningless index, and the same bytes on every run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pandas as pd
+
+from es_pipeline.params import FilterParams
+from es_pipeline.views import display
+
+
+def test_table_formats_numbers_and_hides_the_index():
+    table = display.Table(pd.DataFrame({"mode": ["a"], "rows": [502200], "share": [0.041436], "x": [1.03]}),
+                          {"share": display.PCT})
+    html = table._repr_html_()
+    assert "502,200" in html and "4.1%" in html and "1.03" in html
+    assert "<th" in html and 'class="blank level0"' not in html and "row_heading" not in html
+    assert repr(table).splitlines()[1].split() == ["a", "502,200", "4.1%", "1.03"]
+    assert display.Table(table.frame, {"share": display.PCT})._repr_html_() == html  # no random ids
+    assert " at 0x" not in repr(table)
+
+
+def test_settings_flatten_a_params_dataclass_into_rows():
+    rows = display.settings(FilterParams()).frame
+    assert dict(zip(rows["setting"], rows["value"]))["session_start"] == "07:30"
+    assert display._text((dt.time(7, 30), dt.time(8, 30))) == "07:30–08:30"
+
+
+def test_figures_render_to_identical_png_and_svg_bytes():
+    def render(fmt: str) -> bytes:
+        fig = display.figure((3, 2))
+        fig.add_subplot().plot([1, 2, 3])
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+        return buffer.getvalue()
+
+    assert render("png") == render("png")
+    assert render("svg") == render("svg")  # svg.hashsalt fixes the element ids
