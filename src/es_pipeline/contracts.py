@@ -4,6 +4,11 @@ A raw ES.FUT month holds every outright (``ESZ5``, ``ESH6``; two-digit years suc
 ``ESH26`` also occur), every calendar spread (``ESZ5-ESH6``) and, in principle, anything
 else the parent symbology mapped. Only outrights of the configured root are kept.
 Classification runs once per distinct symbol (a month has a few dozen), never per row.
+
+A parent-symbology month read without its definition file knows only instrument ids; its
+symbols are ``id:<instrument_id>`` and they are classified by price instead of by name
+(``classify_by_price``): an outright trades at the index level, a calendar spread at the
+carry between two expiries, a few points either side of zero.
 """
 
 from __future__ import annotations
@@ -15,6 +20,52 @@ import pandas as pd
 
 MONTH_CODES = "FGHJKMNQUVXZ"  # January .. December
 OUTRIGHT, SPREAD, OTHER = "outright", "spread", "other"
+INSTRUMENT_ID_PREFIX = "id:"
+OUTRIGHT_LEVEL_SHARE = 0.5  # an outright's median close is at least half the month's outright level
+
+
+def instrument_symbol(instrument_id: int) -> str:
+    """The symbol of a contract known only by its instrument id: ``id:5482``."""
+    return f"{INSTRUMENT_ID_PREFIX}{int(instrument_id)}"
+
+
+def instrument_numbers(symbols) -> np.ndarray:
+    """The instrument id of each ``id:<n>`` symbol, 0 for a named symbol (a tie-break key)."""
+    text = pd.Series(symbols, dtype=object).astype(str)
+    known = text.str.startswith(INSTRUMENT_ID_PREFIX)
+    numbers = pd.to_numeric(text.str.slice(len(INSTRUMENT_ID_PREFIX)).where(known), errors="coerce")
+    return numbers.fillna(0).to_numpy(np.int64)
+
+
+def classify_by_price(symbols, close) -> np.ndarray:
+    """``outright`` / ``spread`` per record of contracts known only by instrument id.
+
+    Per instrument, the median close of its records (robust to a few bad rows) is compared
+    with the month's outright level, the highest such median (the front outright trades at
+    the index level; spreads trade near zero). An instrument is an outright when its median
+    is positive and at least ``OUTRIGHT_LEVEL_SHARE`` of that level, otherwise a spread
+    (a negative median is always a spread). For ES the two groups lie three orders of
+    magnitude apart (~6000 vs ~±50), so the factor of two is far from either. A month whose
+    only instrument is a spread cannot be told apart this way; it would read as an outright.
+    """
+    codes, _ = pd.factorize(pd.Series(symbols, dtype=object), use_na_sentinel=False)
+    if not len(codes):
+        return np.array([], dtype=object)
+    medians = pd.Series(np.asarray(close, np.float64)).groupby(codes).median().to_numpy()
+    level = np.nanmax(medians) if np.isfinite(medians).any() else np.nan
+    outright = (medians > 0) & (medians >= OUTRIGHT_LEVEL_SHARE * level)
+    return np.where(outright, OUTRIGHT, SPREAD).astype(object)[codes]
+
+
+def by_instrument_id(symbols) -> bool:
+    """True when every symbol is ``id:<n>``: the month was read without symbols (no definitions)."""
+    uniques = pd.unique(pd.Series(symbols, dtype=object))
+    return len(uniques) > 0 and all(str(s).startswith(INSTRUMENT_ID_PREFIX) for s in uniques)
+
+
+def contract_kinds(symbols, close, root: str) -> np.ndarray:
+    """Kind of every record: by symbol name, or by price when only instrument ids are known."""
+    return classify_by_price(symbols, close) if by_instrument_id(symbols) else classify(symbols, root)
 
 
 def outright_pattern(root: str) -> re.Pattern:

@@ -7,6 +7,7 @@ half-written Parquet file that DVC could mistake for a result, and deterministic
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import contextmanager
@@ -17,7 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from es_pipeline.errors import StageInputError
+from es_pipeline.errors import OutputWriteError, StageInputError
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 UTC_NS = pa.timestamp("ns", tz="UTC")
 FILTERED_SCHEMA = pa.schema([
@@ -37,7 +40,10 @@ ROW_GROUP_SIZE = 1 << 20
 
 @contextmanager
 def atomic_path(path: str | Path):
-    """Yield a temporary sibling path; move it onto ``path`` only if the block succeeds."""
+    """Yield a temporary sibling path; move it onto ``path`` only if the block succeeds.
+
+    A full disk (or quota) becomes an ``OutputWriteError`` naming the file and rule ``disk_full``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -46,6 +52,11 @@ def atomic_path(path: str | Path):
         yield Path(tmp)
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are shared files
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.errno not in NO_SPACE:
+            raise
+        raise OutputWriteError(str(path), f"no space left on device ({exc.strerror}); nothing was written, "
+                               "free space and rerun") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
