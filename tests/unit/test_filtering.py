@@ -123,6 +123,11 @@ def test_long_gap_sessions_can_be_dropped_and_are_counted(make_raw, make_trades)
     assert m["sessions"] == 2 and set(result.bars["session_date"].dt.day) == {2, 3}
     assert m["roll_dates"] == []  # the first kept session is never a roll day
     assert result.calendar.set_index("session_date").loc["2025-12-01", "status"] == "long_gap"
+    from es_pipeline.views import filter as views
+
+    table = views.long_gaps_table(result)
+    assert table.to_dict("index") == {"2025-12-01": {"longest_filled_run_s": 400, "limit_s": 300, "kept": "dropped"}}
+    assert views.filled_table(result)["longest_filled_run_s"].tolist() == [30, 30]
 
 
 def test_dropping_every_session_for_long_gaps_is_an_error(make_raw, make_trades):
@@ -379,6 +384,7 @@ def test_views_render_the_generated_month(generated):
     dropped = views.dropped_table(result)
     assert dropped.loc["total = records in", "records"] == result.metrics["records_in"]
     assert len(views.filled_table(result)) == 22
+    assert views.long_gaps_table(result).empty and views.summary(result)["long_gap_sessions"] == "none"
     for fig in (views.price_chart(result), views.filled_chart(result)):
         assert fig.axes and fig.axes[0].has_data()
 

@@ -9,7 +9,8 @@ import pandas as pd
 from es_pipeline.filtering import FilterResult
 
 STATUS_LABELS = {"session": "session", "holiday": "holiday (no session)",
-                 "short_session": "dropped: too short", "no_trades": "dropped: no outright trades"}
+                 "short_session": "dropped: too short", "no_trades": "dropped: no outright trades",
+                 "long_gap": "dropped: long filled run"}
 
 
 def _figure(figsize) -> tuple[plt.Figure, plt.Axes]:
@@ -22,10 +23,11 @@ def _figure(figsize) -> tuple[plt.Figure, plt.Axes]:
 def summary(result: FilterResult) -> pd.Series:
     """Headline numbers of the month."""
     m = result.metrics
-    keys = ("month", "calendar", "records_in", "records_kept", "rows_out", "sessions",
-            "early_close_sessions", "filled_fraction", "dropped_total")
+    keys = ("month", "calendar", "symbology", "records_in", "records_kept", "rows_out", "sessions",
+            "early_close_sessions", "filled_fraction", "dropped_total", "sessions_filled_from_first_open")
     return pd.Series({k: m[k] for k in keys} | {"roll_dates": ", ".join(m["roll_dates"]) or "none",
-                                                 "holidays": ", ".join(m["holidays"]) or "none"})
+                                                 "holidays": ", ".join(m["holidays"]) or "none",
+                                                 "long_gap_sessions": ", ".join(m["long_gap_sessions"]) or "none"})
 
 
 def calendar_table(result: FilterResult) -> pd.DataFrame:
@@ -66,13 +68,27 @@ def dropped_table(result: FilterResult) -> pd.DataFrame:
 
 
 def filled_table(result: FilterResult) -> pd.DataFrame:
-    """Rows and filled fraction per session (a high fraction means a thin or partial session)."""
+    """Rows, filled fraction, longest filled run and opening fill per session (thin, partial or holed sessions)."""
     s = result.sessions
     return pd.DataFrame({
         "rows": s["rows"].to_numpy(), "filled_rows": s["filled_rows"].to_numpy(),
         "filled_fraction": s["filled_fraction"].round(4).to_numpy(),
+        "longest_filled_run_s": s["longest_filled_run"].to_numpy(),
+        "opening_fill": s["opening_fill"].to_numpy(),
         "early_close": np.where(s["early_close"], "early close", ""),
     }, index=s["session_date"].dt.strftime("%Y-%m-%d").rename("session_date"))
+
+
+def long_gaps_table(result: FilterResult) -> pd.DataFrame:
+    """Sessions whose longest run of filled seconds exceeds ``filter.long_gap_seconds`` (outages, holes)."""
+    m = result.metrics
+    dates = m["long_gap_sessions"]
+    status = result.calendar.set_index(result.calendar["session_date"].dt.strftime("%Y-%m-%d"))["status"]
+    return pd.DataFrame({
+        "longest_filled_run_s": [m["longest_filled_run"][d] for d in dates],
+        "limit_s": m["long_gap_seconds"],
+        "kept": ["dropped" if status.get(d) == "long_gap" else "kept" for d in dates],
+    }, index=pd.Index(dates, name="session_date"))
 
 
 def price_chart(result: FilterResult, figsize=(12, 4.5)) -> plt.Figure:
