@@ -202,6 +202,9 @@ def test_month_must_be_yyyy_mm(make_raw, make_trades):
     ("min_session_minutes: 0", "min_session_minutes: -5", "filter.min_session_minutes", "integer in [0, 1440]"),
     ("min_session_minutes: 0", "min_session_minutes: 2.5", "filter.min_session_minutes", "integer in [0, 1440]"),
     ("bad_rows: error", "bad_rows: skip", "filter.bad_rows", "one of error, drop"),
+    ("long_gap_seconds: 300", "long_gap_seconds: 0", "filter.long_gap_seconds", "integer in [1, 86400]"),
+    ("drop_long_gap_sessions: false", "drop_long_gap_sessions: maybe", "filter.drop_long_gap_sessions",
+     "true or false"),
 ])
 def test_bad_filter_params_are_rejected_with_file_key_and_range(tmp_path, old, new, key, allowed):
     params_dir = tmp_path / "params"
@@ -212,6 +215,11 @@ def test_bad_filter_params_are_rejected_with_file_key_and_range(tmp_path, old, n
     with pytest.raises(ParamsError) as info:
         load_params(params_dir)
     assert str(path) in str(info.value) and key in str(info.value) and allowed in str(info.value)
+
+
+def test_long_gap_params_load_with_their_defaults():
+    loaded = load_params(REPO_PARAMS).filter
+    assert (loaded.long_gap_seconds, loaded.drop_long_gap_sessions) == (300, False)
 
 
 # ---------------------------------------------------------------- the stage runner on bad input
