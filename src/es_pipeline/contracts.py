@@ -7,7 +7,7 @@ Classification runs once per distinct symbol (a month has a few dozen), never pe
 
 A parent-symbology month read without its definition file knows only instrument ids; its
 symbols are ``id:<instrument_id>`` and they are classified by price instead of by name
-(``classify_by_price``): an outright trades at the index level, a calendar spread at the
+(``contract_kinds``): an outright trades at the index level, a calendar spread at the
 carry between two expiries, a few points either side of zero.
 """
 
@@ -37,8 +37,24 @@ def instrument_numbers(symbols) -> np.ndarray:
     return numbers.fillna(0).to_numpy(np.int64)
 
 
-def classify_by_price(symbols, close) -> np.ndarray:
-    """``outright`` / ``spread`` per record of contracts known only by instrument id.
+def factorize(symbols) -> tuple[np.ndarray, list[str]]:
+    """Codes and distinct symbols; a pandas string Series stays Arrow-backed (fast on a month)."""
+    series = symbols if isinstance(symbols, pd.Series) else pd.Series(symbols, dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    return codes, [str(s) for s in uniques]
+
+
+def _by_ids(uniques: list[str]) -> bool:
+    return len(uniques) > 0 and all(s.startswith(INSTRUMENT_ID_PREFIX) for s in uniques)
+
+
+def by_instrument_id(symbols) -> bool:
+    """True when every symbol is ``id:<n>``: the month was read without symbols (no definitions)."""
+    return _by_ids(factorize(symbols)[1])
+
+
+def _kinds_by_price(codes: np.ndarray, distinct: int, close) -> np.ndarray:
+    """``outright`` / ``spread`` per distinct contract known only by instrument id.
 
     Per instrument, the median close of its records (robust to a few bad rows) is compared
     with the month's outright level, the highest such median (the front outright trades at
@@ -48,24 +64,10 @@ def classify_by_price(symbols, close) -> np.ndarray:
     magnitude apart (~6000 vs ~±50), so the factor of two is far from either. A month whose
     only instrument is a spread cannot be told apart this way; it would read as an outright.
     """
-    codes, _ = pd.factorize(pd.Series(symbols, dtype=object), use_na_sentinel=False)
-    if not len(codes):
-        return np.array([], dtype=object)
-    medians = pd.Series(np.asarray(close, np.float64)).groupby(codes).median().to_numpy()
+    medians = pd.Series(np.asarray(close, np.float64)).groupby(codes).median().reindex(range(distinct)).to_numpy()
     level = np.nanmax(medians) if np.isfinite(medians).any() else np.nan
     outright = (medians > 0) & (medians >= OUTRIGHT_LEVEL_SHARE * level)
-    return np.where(outright, OUTRIGHT, SPREAD).astype(object)[codes]
-
-
-def by_instrument_id(symbols) -> bool:
-    """True when every symbol is ``id:<n>``: the month was read without symbols (no definitions)."""
-    uniques = pd.unique(pd.Series(symbols, dtype=object))
-    return len(uniques) > 0 and all(str(s).startswith(INSTRUMENT_ID_PREFIX) for s in uniques)
-
-
-def contract_kinds(symbols, close, root: str) -> np.ndarray:
-    """Kind of every record: by symbol name, or by price when only instrument ids are known."""
-    return classify_by_price(symbols, close) if by_instrument_id(symbols) else classify(symbols, root)
+    return np.where(outright, OUTRIGHT, SPREAD).astype(object)
 
 
 def outright_pattern(root: str) -> re.Pattern:
@@ -79,12 +81,20 @@ def _kind(symbol: str, pattern: re.Pattern) -> str:
     return OUTRIGHT if pattern.match(symbol) else OTHER
 
 
-def classify(symbols, root: str) -> np.ndarray:
-    """``outright`` / ``spread`` / ``other`` for every symbol (spreads are any symbol with '-')."""
-    codes, uniques = pd.factorize(pd.Series(symbols, dtype=object), use_na_sentinel=False)
+def _kinds_by_name(uniques: list[str], root: str) -> np.ndarray:
+    """``outright`` / ``spread`` / ``other`` per distinct symbol (spreads are any symbol with '-')."""
     pattern = outright_pattern(root)
-    kinds = np.array([_kind(str(s), pattern) for s in uniques] + [OTHER], dtype=object)
-    return kinds[codes] if len(codes) else np.array([], dtype=object)
+    return np.array([_kind(s, pattern) for s in uniques], dtype=object)
+
+
+def contract_kinds(symbols, close, root: str) -> np.ndarray:
+    """Kind of every record: by symbol name, or by price when only instrument ids are known."""
+    codes, uniques = factorize(symbols)
+    if not len(codes):
+        return np.array([], dtype=object)
+    if _by_ids(uniques):
+        return _kinds_by_price(codes, len(uniques), close)[codes]
+    return _kinds_by_name(uniques, root)[codes]
 
 
 def _parse(symbol: str, pattern: re.Pattern) -> tuple[int, int, int]:

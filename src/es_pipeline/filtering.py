@@ -8,7 +8,7 @@ No I/O here: the stage runner (``stages/filter.py``) reads and writes.
 
 A month read without symbols (parent symbology, no definition file: symbols ``id:<n>``)
 runs the same steps; contracts are told apart by instrument id and spreads from outrights by
-price (``contracts.classify_by_price``), and ``metrics["symbology"]`` says ``instrument_id``.
+price (``contracts.contract_kinds``), and ``metrics["symbology"]`` says ``instrument_id``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _dates(values) -> list[str]:
 
 
 def _split_contracts(clean: pd.DataFrame, root: str, dropped: dict) -> pd.DataFrame:
-    kinds = contract_kinds(clean["symbol"].to_numpy(), clean["close"].to_numpy(), root)
+    kinds = contract_kinds(clean["symbol"], clean["close"].to_numpy(), root)
     dropped["spread"] = int((kinds == SPREAD).sum())
     dropped["other_symbol"] = int((kinds == OTHER).sum())
     return clean[kinds == OUTRIGHT].reset_index(drop=True)
@@ -161,7 +161,7 @@ def filter_month(raw: pd.DataFrame, month: str, market: MarketParams, filt: Filt
         raise ValueError(f"month must be YYYY-MM, got {month!r}")
     root = market.root_symbol
     clean, dropped = validate(raw, month, source, root=root, timezone=market.timezone, bad_rows=filt.bad_rows)
-    symbology = "instrument_id" if by_instrument_id(clean["symbol"].to_numpy()) else "raw_symbol"
+    symbology = "instrument_id" if by_instrument_id(clean["symbol"]) else "raw_symbol"
     outrights = _split_contracts(clean, root, dropped)
     calendar = session_windows(month, market.timezone, filt)
     windows, session = _place(outrights, calendar, dropped)

@@ -120,7 +120,7 @@ def rule_masks(raw: pd.DataFrame, root: str) -> dict[str, np.ndarray]:
     o, h, lo, c = (raw[p].to_numpy(np.float64) for p in PRICES)
     prices = np.column_stack([o, h, lo, c])
     ts = raw["ts_event"].to_numpy("datetime64[ns]").view(np.int64)
-    outright = contract_kinds(raw["symbol"].to_numpy(), c, root) == OUTRIGHT
+    outright = contract_kinds(raw["symbol"], c, root) == OUTRIGHT
     with np.errstate(invalid="ignore"):
         return {
             "undefined_price": (prices == UNDEF_PRICE_POINTS).any(axis=1),
