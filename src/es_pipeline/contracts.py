@@ -4,6 +4,11 @@ A raw ES.FUT month holds every outright (``ESZ5``, ``ESH6``; two-digit years suc
 ``ESH26`` also occur), every calendar spread (``ESZ5-ESH6``) and, in principle, anything
 else the parent symbology mapped. Only outrights of the configured root are kept.
 Classification runs once per distinct symbol (a month has a few dozen), never per row.
+
+A parent-symbology month read without its definition file knows only instrument ids; its
+symbols are ``id:<instrument_id>`` and they are classified by price instead of by name
+(``contract_kinds``): an outright trades at the index level, a calendar spread at the
+carry between two expiries, a few points either side of zero.
 """
 
 from __future__ import annotations
@@ -15,6 +20,54 @@ import pandas as pd
 
 MONTH_CODES = "FGHJKMNQUVXZ"  # January .. December
 OUTRIGHT, SPREAD, OTHER = "outright", "spread", "other"
+INSTRUMENT_ID_PREFIX = "id:"
+OUTRIGHT_LEVEL_SHARE = 0.5  # an outright's median close is at least half the month's outright level
+
+
+def instrument_symbol(instrument_id: int) -> str:
+    """The symbol of a contract known only by its instrument id: ``id:5482``."""
+    return f"{INSTRUMENT_ID_PREFIX}{int(instrument_id)}"
+
+
+def instrument_numbers(symbols) -> np.ndarray:
+    """The instrument id of each ``id:<n>`` symbol, 0 for a named symbol (a tie-break key)."""
+    text = pd.Series(symbols, dtype=object).astype(str)
+    known = text.str.startswith(INSTRUMENT_ID_PREFIX)
+    numbers = pd.to_numeric(text.str.slice(len(INSTRUMENT_ID_PREFIX)).where(known), errors="coerce")
+    return numbers.fillna(0).to_numpy(np.int64)
+
+
+def factorize(symbols) -> tuple[np.ndarray, list[str]]:
+    """Codes and distinct symbols; a pandas string Series stays Arrow-backed (fast on a month)."""
+    series = symbols if isinstance(symbols, pd.Series) else pd.Series(symbols, dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    return codes, [str(s) for s in uniques]
+
+
+def _by_ids(uniques: list[str]) -> bool:
+    return len(uniques) > 0 and all(s.startswith(INSTRUMENT_ID_PREFIX) for s in uniques)
+
+
+def by_instrument_id(symbols) -> bool:
+    """True when every symbol is ``id:<n>``: the month was read without symbols (no definitions)."""
+    return _by_ids(factorize(symbols)[1])
+
+
+def _kinds_by_price(codes: np.ndarray, distinct: int, close) -> np.ndarray:
+    """``outright`` / ``spread`` per distinct contract known only by instrument id.
+
+    Per instrument, the median close of its records (robust to a few bad rows) is compared
+    with the month's outright level, the highest such median (the front outright trades at
+    the index level; spreads trade near zero). An instrument is an outright when its median
+    is positive and at least ``OUTRIGHT_LEVEL_SHARE`` of that level, otherwise a spread
+    (a negative median is always a spread). For ES the two groups lie three orders of
+    magnitude apart (~6000 vs ~±50), so the factor of two is far from either. A month whose
+    only instrument is a spread cannot be told apart this way; it would read as an outright.
+    """
+    medians = pd.Series(np.asarray(close, np.float64)).groupby(codes).median().reindex(range(distinct)).to_numpy()
+    level = np.nanmax(medians) if np.isfinite(medians).any() else np.nan
+    outright = (medians > 0) & (medians >= OUTRIGHT_LEVEL_SHARE * level)
+    return np.where(outright, OUTRIGHT, SPREAD).astype(object)
 
 
 def outright_pattern(root: str) -> re.Pattern:
@@ -28,12 +81,20 @@ def _kind(symbol: str, pattern: re.Pattern) -> str:
     return OUTRIGHT if pattern.match(symbol) else OTHER
 
 
-def classify(symbols, root: str) -> np.ndarray:
-    """``outright`` / ``spread`` / ``other`` for every symbol (spreads are any symbol with '-')."""
-    codes, uniques = pd.factorize(pd.Series(symbols, dtype=object), use_na_sentinel=False)
+def _kinds_by_name(uniques: list[str], root: str) -> np.ndarray:
+    """``outright`` / ``spread`` / ``other`` per distinct symbol (spreads are any symbol with '-')."""
     pattern = outright_pattern(root)
-    kinds = np.array([_kind(str(s), pattern) for s in uniques] + [OTHER], dtype=object)
-    return kinds[codes] if len(codes) else np.array([], dtype=object)
+    return np.array([_kind(s, pattern) for s in uniques], dtype=object)
+
+
+def contract_kinds(symbols, close, root: str) -> np.ndarray:
+    """Kind of every record: by symbol name, or by price when only instrument ids are known."""
+    codes, uniques = factorize(symbols)
+    if not len(codes):
+        return np.array([], dtype=object)
+    if _by_ids(uniques):
+        return _kinds_by_price(codes, len(uniques), close)[codes]
+    return _kinds_by_name(uniques, root)[codes]
 
 
 def _parse(symbol: str, pattern: re.Pattern) -> tuple[int, int, int]:

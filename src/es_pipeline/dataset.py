@@ -51,15 +51,29 @@ def decay_factor(month: str, reference_month: str, decay_rate: float) -> float:
     return float(np.exp(-decay_rate * months_ago(month, reference_month)))
 
 
+def row_mismatch(table: pd.DataFrame, bars: pd.DataFrame) -> str | None:
+    """What differs between a table's ts_event rows and the filtered bars', or None if they match."""
+    ts = table["ts_event"].to_numpy("datetime64[ns]")
+    want = bars["ts_event"].to_numpy("datetime64[ns]")
+    if len(ts) != len(want):
+        return f"{len(ts):,} rows vs {len(want):,} filtered rows"
+    differ = np.flatnonzero(ts != want)
+    if not len(differ):
+        return None
+    first = int(differ[0])
+    return (f"same {len(ts):,} rows but {len(differ):,} ts_event values differ, first at row {first:,} "
+            f"({pd.Timestamp(ts[first], tz='UTC')} vs filtered {pd.Timestamp(want[first], tz='UTC')})")
+
+
 def assemble_month(bars: pd.DataFrame, labels: pd.DataFrame, features: pd.DataFrame,
-                   decay: float, source: str) -> pd.DataFrame:
+                   decay: float, source: str, month: str | None = None) -> pd.DataFrame:
     """Join one month's three tables on ts_event and apply the time decay to every weight."""
     for name, table in (("labels", labels), ("features", features)):
-        if len(table) != len(bars) or not np.array_equal(
-            table["ts_event"].to_numpy("datetime64[ns]"), bars["ts_event"].to_numpy("datetime64[ns]")
-        ):
-            raise StageInputError(source, f"{name} rows do not match the filtered rows "
-                                          f"({len(table):,} vs {len(bars):,}); rerun that stage")
+        mismatch = row_mismatch(table, bars)
+        if mismatch:
+            where = f"month {month}: " if month else ""
+            raise StageInputError(source, f"{where}{name} rows do not match the filtered rows ({mismatch}); "
+                                          f"rerun the {name} stage for this month")
     joined = pd.concat(
         [bars, labels.drop(columns="ts_event"), features.drop(columns="ts_event")], axis=1
     )
@@ -94,7 +108,7 @@ def build_dataset(params: Params, data_root: str | Path, out: str | Path) -> dic
                 bars = read_filtered(inputs.filtered)
                 decay = decay_factor(entry.month, reference, params.dataset.decay_rate)
                 frame = assemble_month(bars, read_table(inputs.labels), read_table(inputs.features),
-                                       decay, str(inputs.filtered))
+                                       decay, str(inputs.filtered), entry.month)
                 write_partition(frame, staging, entry.month)
             rows[entry.month] = len(frame)
             log.info("%s: %s rows, time decay %.4f", entry.month, f"{len(frame):,}", decay)

@@ -31,6 +31,24 @@ class RawDataError(PipelineError):
             parts.append(f"{count:,} record(s)")
         super().__init__(f"{': '.join([', '.join(parts), problem])}")
 
+    def in_month(self, month: str) -> RawDataError:
+        """The same error naming ``month`` (readers know the file, only the stage knows the month)."""
+        if self.month:
+            return self
+        return RawDataError(self.source, self.problem, month=month, rule=self.rule, count=self.count)
+
+
+class OutputWriteError(PipelineError):
+    """A stage output could not be written (e.g. the disk is full); names month, file and rule."""
+
+    def __init__(self, path: str, problem: str, *, month: str | None = None, rule: str = "disk_full"):
+        self.path, self.problem, self.month, self.rule = path, problem, month, rule
+        where = f"{path}, month {month}" if month else path
+        super().__init__(f"{where}, rule '{rule}': {problem}")
+
+    def in_month(self, month: str) -> OutputWriteError:
+        return self if self.month else OutputWriteError(self.path, self.problem, month=month, rule=self.rule)
+
 
 class StageInputError(PipelineError):
     """A stage's input table is malformed (missing columns, unsorted, NaN prices ...)."""

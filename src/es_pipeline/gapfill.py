@@ -2,9 +2,11 @@
 
 Every second of every session gets exactly one row. A second with a trade keeps its bar;
 a second without one copies the previous row's close into open/high/low/close with
-volume 0 and ``filled = True``; seconds before the session's first trade take that
-trade's open. Everything is index arithmetic on one flat grid (no per-row Python), and the
-forward fill never crosses from one session into the next.
+volume 0 and ``filled = True``; seconds before the session's first trade take the close of
+the same contract's last trade before the window (``prior_closes``: Globex trades
+overnight, so it is in the raw month) and only when there is none that first trade's open.
+Everything is index arithmetic on one flat grid (no per-row Python), and the forward fill
+never crosses from one session into the next.
 
 A session without any trade cannot be priced: it gets no rows (the caller reports it).
 """
@@ -35,7 +37,8 @@ def fill_sessions(trades: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
     ``trades``: the primary contract's records, column ``session`` giving the position of
     its session in ``sessions`` plus ts_event/open/high/low/close/volume; at most one per
     second, each inside its session's window.
-    ``sessions``: session_date, start_utc, seconds, primary (the symbol written on every row).
+    ``sessions``: session_date, start_utc, seconds, primary (the symbol written on every row)
+    and optionally prior_close (the opening fill price; NaN: use the first trade's open).
     """
     session = trades["session"].to_numpy(np.int64)
     start_ns = sessions["start_utc"].to_numpy("datetime64[ns]").view(np.int64)
@@ -63,7 +66,10 @@ def fill_sessions(trades: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
         values = np.empty(n, np.float64)
         values[pos] = trades[col].to_numpy(np.float64)
         bars[col] = values
-    fill_price = np.where(before_first, bars["open"][np.minimum(following, max(n - 1, 0))],
+    prior = (sessions["prior_close"].to_numpy(np.float64) if "prior_close" in sessions
+             else np.full(len(sessions), np.nan))[session_of_row]
+    first_open = bars["open"][np.minimum(following, max(n - 1, 0))]
+    fill_price = np.where(before_first, np.where(np.isnan(prior), first_open, prior),
                           bars["close"][np.maximum(last, 0)])
     filled = ~has
     for col in PRICES:
@@ -79,3 +85,38 @@ def fill_sessions(trades: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
         "volume": volume,
         "filled": filled,
     })[list(FILTERED_COLUMNS)]
+
+
+def prior_closes(ts_ns: np.ndarray, symbol: np.ndarray, close: np.ndarray,
+                 session_symbol: np.ndarray, session_start_ns: np.ndarray) -> np.ndarray:
+    """Per session, the close of its contract's last record strictly before the window start.
+
+    NaN where the contract has no earlier record in the month (its first day, the month's
+    first hours). One sort of the records, then a binary search per session.
+    """
+    codes, _ = pd.factorize(np.concatenate([np.asarray(symbol, object), np.asarray(session_symbol, object)]))
+    record_code, session_code = codes[:len(symbol)], codes[len(symbol):]
+    order = np.lexsort((ts_ns, record_code))
+    sorted_code, sorted_ts, sorted_close = record_code[order], ts_ns[order], np.asarray(close, np.float64)[order]
+    lo = np.searchsorted(sorted_code, session_code, side="left")
+    hi = np.searchsorted(sorted_code, session_code, side="right")
+    out = np.full(len(session_code), np.nan)
+    for i, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+        j = a + int(np.searchsorted(sorted_ts[a:b], session_start_ns[i], side="left")) - 1
+        if j >= a:
+            out[i] = sorted_close[j]
+    return out
+
+
+def filled_runs(filled: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per session (rows ``starts[i]:ends[i]``, each holding a trade): filled seconds before
+    its first trade, and its longest run of consecutive filled seconds (an outage or hole)."""
+    n = len(filled)
+    if not len(starts):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows = np.arange(n, dtype=np.int64)
+    session_start = np.repeat(starts, ends - starts)
+    last_trade = np.maximum.accumulate(np.where(filled, -1, rows))
+    run = np.where(filled, rows - np.maximum(last_trade, session_start - 1), 0)
+    leading = np.minimum.reduceat(np.where(filled, n, rows), starts) - starts
+    return leading.astype(np.int64), np.maximum.reduceat(run, starts).astype(np.int64)

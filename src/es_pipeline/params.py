@@ -78,6 +78,12 @@ class _Section:
             raise self.fail(name, f"one of {', '.join(allowed)}", value)
         return value
 
+    def flag(self, name: str, default: Any = ...) -> bool:
+        value = self._raw(name, default)
+        if not isinstance(value, bool):
+            raise self.fail(name, "true or false", value)
+        return value
+
     def text(self, name: str, pattern: str, default: Any = ...) -> str:
         value = self._raw(name, default)
         if not isinstance(value, str) or not re.fullmatch(pattern, value):
@@ -114,6 +120,8 @@ class FilterParams:
     session_end: dt.time = dt.time(15, 0)
     min_session_minutes: int = 0
     bad_rows: str = "error"  # "error": stop with a clear error; "drop": drop and count them
+    long_gap_seconds: int = 300  # a session whose longest filled run exceeds this is listed
+    drop_long_gap_sessions: bool = False  # and, if true, dropped
 
 
 @dataclass(frozen=True)
@@ -243,6 +251,8 @@ def _filter(s: _Section) -> FilterParams:
         session_end=end,
         min_session_minutes=s.integer("min_session_minutes", 0, 24 * 60, 0),
         bad_rows=s.choice("bad_rows", ("error", "drop"), "error"),
+        long_gap_seconds=s.integer("long_gap_seconds", 1, 86_400, 300),
+        drop_long_gap_sessions=s.flag("drop_long_gap_sessions", False),
     )
 
 

@@ -2,7 +2,10 @@
 
 The primary is the outright with the largest total volume inside the session's window
 (volume outside the window, e.g. overnight, does not count). Ties go to the nearer expiry,
-then to the symbol name so the choice is always deterministic. A roll day is a session
+then to the symbol name so the choice is always deterministic. Contracts known only by
+instrument id (no definition file) have no known expiry: ties go to the lower instrument id,
+CME assigning ids as contracts are listed, so the lower id is usually the earlier-listed,
+nearer expiry (a heuristic; exact volume ties are rare on real data). A roll day is a session
 whose primary differs from the previous kept session's; the month's first session is never
 a roll day (the previous month is not looked at, so months stay independent).
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from es_pipeline.contracts import expiry_months
+from es_pipeline.contracts import expiry_months, instrument_numbers
 
 VOLUME_COLUMNS = ("session", "session_date", "symbol", "volume", "records", "expiry")
 PRIMARY_COLUMNS = ("session", "session_date", "primary", "primary_volume", "roll")
@@ -38,8 +41,9 @@ def contract_volumes(session: np.ndarray, symbol: np.ndarray, volume: np.ndarray
 
 def choose_primary(volumes: pd.DataFrame) -> pd.DataFrame:
     """One row per session that has outright trades: its primary contract and roll flag."""
-    ranked = volumes.sort_values(["session", "volume", "expiry", "symbol"],
-                                 ascending=[True, False, True, True], kind="stable")
+    ranked = volumes.assign(instrument=instrument_numbers(volumes["symbol"])).sort_values(
+        ["session", "volume", "expiry", "instrument", "symbol"], ascending=[True, False, True, True, True],
+        kind="stable")
     best = ranked.drop_duplicates("session", keep="first").reset_index(drop=True)
     primary = pd.DataFrame({
         "session": best["session"].to_numpy(np.int64),

@@ -15,7 +15,6 @@ from pathlib import Path
 
 STAGES = ("filter", "label", "featurize")
 HIGH_FILLED_SHARE = 0.20  # more than a fifth of the seconds gap-filled: a thin or partial month
-LONG_GAP_SECONDS = 300  # used only when the filter summary has no long_gap_sessions list of its own
 
 
 @dataclass(frozen=True)
@@ -52,16 +51,16 @@ def _filter_cells(f: dict) -> dict[str, Cell]:
     filled = f.get("filled_fraction")
     runs = f.get("longest_filled_run") or {}
     longest_date = max(runs, key=runs.get) if runs else None
-    long_gaps = f.get("long_gap_sessions")
-    if long_gaps is None:
-        long_gaps = sorted(d for d, s in runs.items() if s > LONG_GAP_SECONDS)
+    long_gaps = f.get("long_gap_sessions", [])
     missing = sorted(set(f.get("sessions_without_trades", [])) | set(f.get("short_sessions", [])))
     return {
         "rows": Cell(f"{rows:,}", rows, "no rows" if not rows else ""),
         "sessions": Cell(str(sessions), sessions, "no sessions" if not sessions else ""),
         "early closes": Cell(", ".join(d[5:] for d in early) or "0", len(early)),
         "contract / roll": Cell(" → ".join(symbols) + (f" (roll {', '.join(d[5:] for d in rolls)})" if rolls else ""),
-                                " ".join(symbols)),
+                                " ".join(symbols),
+                                "ran without definitions: contracts known by instrument id only"
+                                if f.get("symbology") == "instrument_id" else ""),
         "filled": Cell(_pct(filled), -1 if filled is None else filled,
                        f"over {HIGH_FILLED_SHARE:.0%} gap-filled" if (filled or 0) > HIGH_FILLED_SHARE else ""),
         "longest gap": Cell(f"{runs[longest_date]:,} s ({longest_date[5:]})" if longest_date else "n/a",

@@ -7,10 +7,11 @@ Two kinds of fault, handled differently on purpose:
   conflicting duplicates (same symbol and second, different values). Each means the file
   itself is wrong; there is no right record to keep, and dropping them would hide a mislabeled
   or mis-merged file behind a plausible-looking output. The fix belongs at the source.
-* Record faults break a rule on one record: non-finite prices, a ``ts_event`` not on a whole
-  second, low > min(open, close) or high < max(open, close), a non-positive price on an
-  outright, negative volume. With ``bad_rows: error`` (default) the stage stops naming the
-  rule and count; with ``bad_rows: drop`` those records are dropped and counted per rule
+* Record faults break a rule on one record: Databento's undefined-price sentinel (a null
+  price, i64 max), non-finite prices, a ``ts_event`` not on a whole second, low > min(open,
+  close) or high < max(open, close), a non-positive price on an outright, negative volume.
+  With ``bad_rows: error`` (default) the stage stops naming every broken rule with its count
+  in one error; with ``bad_rows: drop`` those records are dropped and counted per rule
   (a record breaking several rules is counted under the first, in ``RECORD_RULES`` order).
 
 Exact duplicates are always dropped and counted (``exact_duplicate``): they carry no
@@ -22,13 +23,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from es_pipeline.contracts import OUTRIGHT, classify
+from es_pipeline.contracts import OUTRIGHT, contract_kinds
 from es_pipeline.errors import RawDataError
+from es_pipeline.ingest import UNDEF_PRICE_POINTS
 from es_pipeline.sessions import SECOND, month_days
 
 PRICES = ("open", "high", "low", "close")
 REQUIRED = ("ts_event", "symbol", *PRICES, "volume")
 RECORD_RULES = {
+    "undefined_price": "a price is Databento's undefined-price sentinel (a null price)",
     "non_finite_price": "a price is NaN or infinite",
     "ts_not_whole_second": "ts_event is not on a whole second (ohlcv-1s bars start on the second)",
     "ohlc_consistency": "low > min(open, close) or high < max(open, close)",
@@ -117,9 +120,10 @@ def rule_masks(raw: pd.DataFrame, root: str) -> dict[str, np.ndarray]:
     o, h, lo, c = (raw[p].to_numpy(np.float64) for p in PRICES)
     prices = np.column_stack([o, h, lo, c])
     ts = raw["ts_event"].to_numpy("datetime64[ns]").view(np.int64)
-    outright = classify(raw["symbol"].to_numpy(), root) == OUTRIGHT
+    outright = contract_kinds(raw["symbol"], c, root) == OUTRIGHT
     with np.errstate(invalid="ignore"):
         return {
+            "undefined_price": (prices == UNDEF_PRICE_POINTS).any(axis=1),
             "non_finite_price": ~np.isfinite(prices).all(axis=1),
             "ts_not_whole_second": ts % SECOND != 0,
             "ohlc_consistency": (lo > np.minimum(o, c)) | (h < np.maximum(o, c)),
@@ -138,15 +142,24 @@ def validate(raw: pd.DataFrame, month: str, source: str, *, root: str, timezone:
     raw, duplicates = drop_duplicates(raw, source, month)
     dropped = {"exact_duplicate": duplicates}
     bad = np.zeros(len(raw), bool)
+    broken = []
     for rule, mask in rule_masks(raw, root).items():
         hit = mask & ~bad
         dropped[rule] = int(hit.sum())
-        if dropped[rule] and bad_rows != "drop":
-            at = raw.iloc[int(np.flatnonzero(hit)[0])]
-            raise RawDataError(
-                source, f"{RECORD_RULES[rule]} (first: {at['symbol']} at {at['ts_event']}, "
-                f"open={at['open']} high={at['high']} low={at['low']} close={at['close']} "
-                f"volume={at['volume']}); set filter.bad_rows: drop to drop and count such records",
-                month=month, rule=rule, count=dropped[rule])
+        if dropped[rule]:
+            broken.append(_describe(raw, rule, hit, dropped[rule]))
         bad |= mask
+    if broken and bad_rows != "drop":
+        rules = [rule for rule in RECORD_RULES if dropped[rule]]
+        raise RawDataError(
+            source, f"{len(broken)} record rule(s) broken: {'; '.join(broken)}; "
+            "set filter.bad_rows: drop to drop and count such records",
+            month=month, rule=", ".join(rules), count=int(bad.sum()))
     return (raw[~bad] if bad.any() else raw).reset_index(drop=True), dropped
+
+
+def _describe(raw: pd.DataFrame, rule: str, hit: np.ndarray, count: int) -> str:
+    """``rule``: count, what it means and the first record breaking it."""
+    at = raw.iloc[int(np.flatnonzero(hit)[0])]
+    return (f"{rule}: {count:,} record(s), {RECORD_RULES[rule]} (first: {at['symbol']} at {at['ts_event']}, "
+            f"open={at['open']} high={at['high']} low={at['low']} close={at['close']} volume={at['volume']})")

@@ -6,7 +6,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from es_pipeline.contracts import OTHER, OUTRIGHT, SPREAD, classify, expiry_label, expiry_months
+from es_pipeline.contracts import (
+    OTHER,
+    OUTRIGHT,
+    SPREAD,
+    by_instrument_id,
+    contract_kinds,
+    expiry_label,
+    expiry_months,
+    instrument_numbers,
+    instrument_symbol,
+)
+
+
+def classify(symbols, root):
+    """Named symbols: the price plays no part."""
+    return contract_kinds(symbols, np.zeros(len(symbols)), root)
 
 
 @pytest.mark.parametrize(("symbol", "kind"), [
@@ -24,6 +39,25 @@ def test_classify_is_vectorised_and_follows_the_root():
     assert classify(symbols, "MES").tolist() == [OTHER, OUTRIGHT, OTHER, SPREAD, OUTRIGHT]
     assert classify(pd.Series(symbols), "ES").tolist() == [OUTRIGHT, OTHER, OUTRIGHT, SPREAD, OTHER]
     assert classify([], "ES").tolist() == []
+
+
+def test_contracts_known_only_by_instrument_id_are_told_apart_by_price():
+    symbols = ["id:11", "id:12", "id:11", "id:13", "id:14", "id:12", "id:15"]
+    close = [6010.0, 6065.5, 6011.0, 55.5, -3.25, 6066.0, 3.0]  # front, next, two spreads, a near-zero spread
+    assert by_instrument_id(symbols) and not by_instrument_id(["ESZ5", "id:1"]) and not by_instrument_id([])
+    assert contract_kinds(symbols, close, "ES").tolist() == [OUTRIGHT, OUTRIGHT, OUTRIGHT, SPREAD, SPREAD,
+                                                             OUTRIGHT, SPREAD]
+
+
+def test_price_classification_uses_the_median_so_a_few_bad_prices_do_not_flip_it():
+    symbols = ["id:1"] * 5 + ["id:2"] * 3
+    close = [6000.0, 0.0, 6000.25, -1.0, 6000.5, 40.0, 9.2e9, 41.0]  # id:1 has bad lows, id:2 one huge price
+    assert contract_kinds(symbols, close, "ES").tolist() == [OUTRIGHT] * 5 + [SPREAD] * 3
+
+
+def test_instrument_id_symbols_and_their_numbers():
+    assert instrument_symbol(5482) == "id:5482"
+    assert instrument_numbers(["id:9", "id:10", "ESZ5"]).tolist() == [9, 10, 0]
 
 
 @pytest.mark.parametrize(("symbol", "session", "expected"), [

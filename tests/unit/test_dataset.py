@@ -58,8 +58,20 @@ def test_assemble_month_joins_and_decays_weights_only():
 
 def test_assemble_month_refuses_misaligned_inputs():
     bars = bars_for("2025-11")
-    with pytest.raises(StageInputError, match="x: labels rows do not match the filtered rows \\(4 vs 5\\)"):
-        assemble_month(bars, labels_for(bars).iloc[:4], features_for(bars), 1.0, "x")
+    with pytest.raises(StageInputError, match=r"x: month 2025-11: labels rows do not match the filtered rows "
+                                              r"\(4 rows vs 5 filtered rows\)"):
+        assemble_month(bars, labels_for(bars).iloc[:4], features_for(bars), 1.0, "x", "2025-11")
+
+
+def test_a_mismatch_of_equal_length_names_what_differs():
+    bars = bars_for("2025-11")
+    shifted = bars.assign(ts_event=bars["ts_event"] + pd.to_timedelta([0, 0, 0, 3600, 0], unit="s"))
+    features = features_for(shifted)
+    with pytest.raises(StageInputError) as info:
+        assemble_month(bars, labels_for(bars), features, 1.0, "x", "2025-11")
+    text = str(info.value)
+    assert "month 2025-11: features rows do not match" in text
+    assert "same 5 rows but 1 ts_event values differ, first at row 3" in text and "rerun the features stage" in text
 
 
 def test_build_dataset_is_hive_partitioned_and_readable_everywhere(tmp_path):

@@ -93,6 +93,75 @@ def test_every_record_is_kept_or_dropped_for_one_reason(make_raw, make_trades):
     assert m["records_kept"] == 60 and m["rows_out"] == 27_000 and m["filled_rows"] == 27_000 - 60
 
 
+def full_day_with_hole(make_trades, date, symbol, hole_start, hole_seconds, price=6000.0):
+    """A trade every second of the 07:30-15:00 window except ``hole_seconds`` from ``hole_start``."""
+    rows = day(make_trades, date, symbol, seconds=27_000, start="07:30:00", price=price)
+    first = (pd.Timestamp(f"{date} {hole_start}") - pd.Timestamp(f"{date} 07:30:00")).seconds
+    return rows[:first] + rows[first + hole_seconds:]
+
+
+def test_longest_filled_run_per_session_and_long_gap_sessions(make_raw, make_trades):
+    raw = make_raw(full_day_with_hole(make_trades, "2025-12-01", "ESZ5", "09:00:00", 400)
+                   + full_day_with_hole(make_trades, "2025-12-02", "ESZ5", "12:00:00", 300))
+    result = filt(raw)
+    m = result.metrics
+    assert m["longest_filled_run"] == {"2025-12-01": 400, "2025-12-02": 300}
+    assert m["long_gap_sessions"] == ["2025-12-01"]  # 300 s is not longer than the 300 s default
+    assert m["rows_out"] == 2 * 27_000 and m["dropped"]["long_gap_session"] == 0
+    assert result.sessions["longest_filled_run"].tolist() == [400, 300]
+
+
+def test_long_gap_sessions_can_be_dropped_and_are_counted(make_raw, make_trades):
+    raw = make_raw(full_day_with_hole(make_trades, "2025-12-01", "ESZ5", "09:00:00", 400)
+                   + full_day_with_hole(make_trades, "2025-12-02", "ESH6", "12:00:00", 30)
+                   + full_day_with_hole(make_trades, "2025-12-03", "ESH6", "12:00:00", 30))
+    result = filt(raw, drop_long_gap_sessions=True)
+    m = result.metrics
+    assert m["long_gap_sessions"] == ["2025-12-01"] and m["longest_filled_run"]["2025-12-01"] == 400
+    assert m["dropped"]["long_gap_session"] == 27_000 - 400
+    assert m["records_in"] == m["records_kept"] + m["dropped_total"]
+    assert m["sessions"] == 2 and set(result.bars["session_date"].dt.day) == {2, 3}
+    assert m["roll_dates"] == []  # the first kept session is never a roll day
+    assert result.calendar.set_index("session_date").loc["2025-12-01", "status"] == "long_gap"
+    from es_pipeline.views import filter as views
+
+    table = views.long_gaps_table(result)
+    assert table.frame.to_dict("records") == [
+        {"session": "2025-12-01", "longest filled run (s)": 400, "limit (s)": 300, "kept": "dropped"}]
+    calendar = views.calendar_table(result).frame
+    assert calendar.loc[calendar["status"] == "session", "longest gap (s)"].tolist() == [30, 30]
+
+
+def test_dropping_every_session_for_long_gaps_is_an_error(make_raw, make_trades):
+    with pytest.raises(RawDataError, match="every session has a run of filled seconds") as info:
+        filt(make_raw(day(make_trades, "2025-12-01", "ESZ5")), drop_long_gap_sessions=True)
+    assert info.value.rule == "no_sessions" and info.value.month == "2025-12"
+
+
+def test_opening_seconds_take_the_same_contracts_last_close_before_the_window(make_raw, make_trades):
+    rows = (day(make_trades, "2025-12-01", "ESZ5", seconds=1, start="05:00:00", price=5990.0)
+            + day(make_trades, "2025-12-01", "ESH6", seconds=1, start="06:00:00", price=7000.0)  # other contract
+            + day(make_trades, "2025-12-01", "ESZ5", price=6000.0)
+            + day(make_trades, "2025-12-02", "ESZ5", seconds=1, start="06:00:00", price=5995.0)
+            + day(make_trades, "2025-12-02", "ESH6", price=6050.0, volume=5))  # ESH6 traded at 06:00 on 12-01
+    result = filt(make_raw(sorted(rows)))
+    bars = result.bars.set_index("ts_event")
+    first, second = (pd.Timestamp(f"2025-12-0{d} 07:30", tz=CT).tz_convert("UTC") for d in (1, 2))
+    assert bars.loc[first, ["open", "high", "low", "close"]].tolist() == [5990.0] * 4 and bars.loc[first, "filled"]
+    assert bars.loc[second, ["open", "close"]].tolist() == [7000.0, 7000.0]  # ESH6's close of 12-01 06:00
+    assert result.sessions["opening_fill"].tolist() == ["prior_close", "prior_close"]
+    assert result.metrics["sessions_filled_from_first_open"] == 0
+
+
+def test_opening_seconds_fall_back_to_the_first_open_and_are_counted(make_raw, make_trades):
+    rows = (day(make_trades, "2025-12-01", "ESZ5", price=6000.0)
+            + day(make_trades, "2025-12-02", "ESZ5", start="07:30:00", price=6001.0))
+    result = filt(make_raw(rows))
+    assert result.bars["close"].iloc[0] == 6000.0  # the month's first hours: nothing earlier
+    assert result.sessions["opening_fill"].tolist() == ["first_open", ""]  # 12-02 trades from 07:30:00
+    assert result.metrics["sessions_filled_from_first_open"] == 1
+
+
 def test_sessions_without_trades_are_reported_not_invented(make_raw, make_trades):
     result = filt(make_raw(day(make_trades, "2025-12-01", "ESZ5") + day(make_trades, "2025-12-03", "ESZ5")))
     assert result.metrics["sessions"] == 2
@@ -135,6 +204,9 @@ def test_month_must_be_yyyy_mm(make_raw, make_trades):
     ("min_session_minutes: 0", "min_session_minutes: -5", "filter.min_session_minutes", "integer in [0, 1440]"),
     ("min_session_minutes: 0", "min_session_minutes: 2.5", "filter.min_session_minutes", "integer in [0, 1440]"),
     ("bad_rows: error", "bad_rows: skip", "filter.bad_rows", "one of error, drop"),
+    ("long_gap_seconds: 300", "long_gap_seconds: 0", "filter.long_gap_seconds", "integer in [1, 86400]"),
+    ("drop_long_gap_sessions: false", "drop_long_gap_sessions: maybe", "filter.drop_long_gap_sessions",
+     "true or false"),
 ])
 def test_bad_filter_params_are_rejected_with_file_key_and_range(tmp_path, old, new, key, allowed):
     params_dir = tmp_path / "params"
@@ -145,6 +217,11 @@ def test_bad_filter_params_are_rejected_with_file_key_and_range(tmp_path, old, n
     with pytest.raises(ParamsError) as info:
         load_params(params_dir)
     assert str(path) in str(info.value) and key in str(info.value) and allowed in str(info.value)
+
+
+def test_long_gap_params_load_with_their_defaults():
+    loaded = load_params(REPO_PARAMS).filter
+    assert (loaded.long_gap_seconds, loaded.drop_long_gap_sessions) == (300, False)
 
 
 # ---------------------------------------------------------------- the stage runner on bad input
@@ -320,5 +397,53 @@ def test_views_render_the_generated_month(generated):
     assert (views.primary_table(result).frame["roll"] == "ROLL").sum() == 1
     dropped = views.dropped_table(result).frame.set_index("reason")
     assert dropped.loc["total = records read", "records"] == result.metrics["records_in"]
+    assert "longest gap (s)" in calendar.frame and "opening fill" in calendar.frame
+    assert views.long_gaps_table(result).frame.empty and summary["sessions with a filled run over 300 s"] == "none"
     for fig in (views.price_chart(result), views.filled_chart(result)):
         assert fig.axes and fig.axes[0].has_data()
+
+
+# ---------------------------------------------------------------- parent symbology without definitions
+
+@pytest.fixture(scope="module")
+def parent_month(tmp_path_factory):
+    """A generated parent-symbology month (with its roll), filtered with and without its definition file."""
+    synth = pytest.importorskip("es_pipeline.synth")
+    root = tmp_path_factory.mktemp("parent")
+    raw = root / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
+    summary = synth.generate_month("2025-12", raw, seed=1, symbology="parent")
+    with_definitions = stage.run(raw, "2025-12", root / "a.parquet", root / "a.json", REPO_PARAMS,
+                                 symbols=summary.definition_path)
+    summary.definition_path.unlink()
+    without = stage.run(raw, "2025-12", root / "b.parquet", root / "b.json", REPO_PARAMS)
+    return with_definitions, without
+
+
+def test_without_definitions_the_bars_equal_those_with_them_but_for_the_symbol(parent_month):
+    with_definitions, without = parent_month
+    a, b = with_definitions.bars, without.bars
+    pd.testing.assert_frame_equal(a.drop(columns="symbol"), b.drop(columns="symbol"))
+    names = dict(zip(b["symbol"], a["symbol"]))  # one id per symbol, and the other way round
+    assert len(names) == len(set(names.values())) == 2 and all(s.startswith("id:") for s in names)
+    assert b["symbol"].map(names).equals(a["symbol"])
+
+
+def test_without_definitions_the_metrics_say_so_and_match_otherwise(parent_month):
+    with_definitions, without = parent_month
+    a, b = with_definitions.metrics, without.metrics
+    assert (a["symbology"], b["symbology"]) == ("raw_symbol", "instrument_id")
+    assert b["dropped"] == a["dropped"] and b["dropped"]["spread"] > 0  # spreads told apart by price
+    assert b["roll_dates"] == a["roll_dates"] and len(b["roll_dates"]) == 1
+    differing = {k for k in a if a[k] != b[k]}
+    assert differing == {"symbology", "primary"}
+
+
+def test_the_stage_log_says_a_month_ran_without_definitions(tmp_path, caplog):
+    from es_pipeline.synth import generate_month
+
+    raw = tmp_path / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
+    generate_month("2025-12", raw, days=1, symbology="parent").definition_path.unlink()
+    with caplog.at_level("WARNING", logger="es_pipeline"):
+        stage.run(raw, "2025-12", tmp_path / "f.parquet", tmp_path / "f.json", REPO_PARAMS)
+    assert any("month 2025-12 ran without definitions" in r.getMessage() for r in caplog.records)
+    assert json.loads((tmp_path / "f.json").read_text())["symbology"] == "instrument_id"

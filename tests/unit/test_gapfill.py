@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from es_pipeline.gapfill import fill_sessions
+from es_pipeline.gapfill import fill_sessions, filled_runs, prior_closes
 from es_pipeline.tables import FILTERED_COLUMNS
 
 T0 = pd.Timestamp("2025-12-01 13:30", tz="UTC")
@@ -49,6 +49,34 @@ def test_leading_seconds_take_the_first_trades_open_per_session():
     assert bars["close"].tolist() == [10, 10, 10, 20, 20, 20.5]  # session 2 never sees session 1's close
     assert bars["symbol"].tolist() == ["ESZ5"] * 3 + ["ESH6"] * 3
     assert bars["session_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-12-01"] * 3 + ["2025-12-02"] * 3
+
+
+def test_leading_seconds_take_the_prior_close_when_given():
+    bars = fill_sessions(trades([(0, 2, 10, 11, 9, 10.5, 1), (1, 1, 20, 21, 19, 20.5, 1)]),
+                         sessions((T0, 3, "ESZ5"), (T1, 2, "ESZ5")).assign(prior_close=[7.25, np.nan]))
+    assert bars["close"].tolist() == [7.25, 7.25, 10.5, 20.0, 20.5]  # session 1: no prior close, first open
+    assert bars["open"].tolist()[:2] == [7.25, 7.25] and bars["filled"].tolist() == [True, True, False, True, False]
+
+
+def test_prior_closes_use_the_same_contract_strictly_before_the_window():
+    s = 1_000_000_000
+    ts = np.array([1, 5, 3, 9, 10, 2], np.int64) * s
+    symbol = np.array(["ESZ5", "ESZ5", "ESH6", "ESZ5", "ESZ5", "NQZ5"], dtype=object)
+    close = np.array([1.0, 5.0, 3.0, 9.0, 10.0, 2.0])
+    starts = np.array([6, 10, 4, 100], np.int64) * s
+    out = prior_closes(ts, symbol, close, np.array(["ESZ5", "ESZ5", "ESH6", "ESM6"], dtype=object), starts)
+    # ESZ5 before 6 s: the 5 s record; before 10 s: the 9 s one (10 s is not before); ESH6: 3; ESM6: none
+    np.testing.assert_array_equal(out, [5.0, 9.0, 3.0, np.nan])
+
+
+def test_filled_runs_known_answer():
+    filled = np.array([1, 1, 0, 1, 1, 1, 0,   1, 0, 1, 1, 1, 1, 0,   0, 1], bool)
+    starts, ends = np.array([0, 7, 14]), np.array([7, 14, 16])
+    leading, longest = filled_runs(filled, starts, ends)
+    assert leading.tolist() == [2, 1, 0] and longest.tolist() == [3, 4, 1]
+    # a run does not continue across a session border: session 1 ends filled, session 2 starts filled
+    leading, longest = filled_runs(np.array([0, 1, 1, 1, 0], bool), np.array([0, 3]), np.array([3, 5]))
+    assert leading.tolist() == [0, 1] and longest.tolist() == [2, 1]
 
 
 def test_grid_is_complete_sorted_unique_and_typed():

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 
+import databento_dbn as dbn
 import pandas as pd
 import pytest
 import zstandard
 
 from es_pipeline.errors import RawDataError
-from es_pipeline.ingest import definition_path_for, read_raw
+from es_pipeline.ingest import RAW_COLUMNS, UNDEF_PRICE_POINTS, definition_path_for, read_raw
+from tests.unit.dbn_edits import as_parent, header_only, with_record_prices
 
 
 def test_reads_the_real_ohlcv_1s_sample(databento_fixtures):
@@ -107,8 +109,43 @@ def test_parent_symbology_resolves_through_the_definition_file(tmp_path):
     assert definition_path_for(path).exists()
     assert {"ESZ5", "ESH6"} <= set(read_raw(path)["symbol"])
 
+
+
+def test_parent_symbology_without_definitions_names_contracts_by_instrument_id(tmp_path):
+    from es_pipeline.synth import generate_month
+
+    path = tmp_path / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
+    generate_month("2025-12", path, days=1, symbology="parent")
+    with_definitions = read_raw(path)
     lonely = tmp_path / "alone" / path.name
     lonely.parent.mkdir()
     shutil.copy(path, lonely)
-    with pytest.raises(RawDataError, match="definition file ES.FUT.2025-12.definition.dbn.zst was not found"):
-        read_raw(lonely)
+    alone = read_raw(lonely)
+    assert (alone["symbol"] == "id:" + alone["instrument_id"].astype(str)).all()
+    pd.testing.assert_frame_equal(alone.drop(columns="symbol"), with_definitions.drop(columns="symbol"))
+
+
+def test_real_parent_file_without_definitions(databento_fixtures):
+    """The real ESH1 sample, re-headed as a parent request (records untouched): ids become symbols."""
+    raw = read_raw(as_parent(databento_fixtures / "test_data.ohlcv-1s.dbn.zst"), name="ES.FUT.ohlcv-1s.dbn.zst")
+    assert raw["symbol"].tolist() == ["id:5482"] * 4
+    assert raw["close"].iloc[0] == 3702.5
+
+
+def test_real_parent_file_resolves_through_the_real_definition_file(databento_fixtures):
+    raw = read_raw(as_parent(databento_fixtures / "test_data.ohlcv-1s.dbn.zst"), name="ES.FUT.ohlcv-1s.dbn.zst",
+                   definition=(databento_fixtures / "test_data.definition.dbn.zst").read_bytes())
+    assert raw["symbol"].tolist() == ["ESH1"] * 4
+
+
+def test_header_without_records_reads_as_an_empty_month(databento_fixtures):
+    """No decoder crash: the frame is empty with the usual columns, and validation names the month."""
+    raw = read_raw(header_only(databento_fixtures / "test_data.ohlcv-1s.dbn.zst"), name="x.ohlcv-1s.dbn.zst")
+    assert raw.empty and list(raw.columns) == list(RAW_COLUMNS)
+    assert str(raw["ts_event"].dtype) == "datetime64[ns, UTC]" and raw["open"].dtype == "float64"
+
+
+def test_undefined_price_sentinel_is_kept_recognisable(databento_fixtures):
+    raw = read_raw(with_record_prices(databento_fixtures / "test_data.ohlcv-1s.dbn.zst", high=dbn.UNDEF_PRICE),
+                   name="x.ohlcv-1s.dbn.zst")
+    assert (raw["high"] == UNDEF_PRICE_POINTS).all()

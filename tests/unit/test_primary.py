@@ -35,6 +35,12 @@ def test_ties_go_to_the_nearer_expiry_not_the_name():
     assert primary["primary"].tolist() == ["ESZ5", "ESH6"]
 
 
+def test_ties_without_definitions_go_to_the_lower_instrument_id():
+    # no expiry is known; "id:10" < "id:9" as text, but 9 is the lower (earlier-listed) id
+    primary = choose_primary(volumes([0, 0, 1, 1], ["id:10", "id:9", "id:10", "id:9"], [5, 5, 6, 5]))
+    assert primary["primary"].tolist() == ["id:9", "id:10"] and primary["roll"].tolist() == [False, True]
+
+
 def test_tie_resolution_knows_the_decade():
     # in December 2029, ESH0 (March 2030) expires after ESZ9 (December 2029)
     dates = pd.Series(pd.to_datetime(["2029-12-03"]).astype("datetime64[ns]"))

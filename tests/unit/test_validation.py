@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from es_pipeline.errors import RawDataError
+from es_pipeline.ingest import UNDEF_PRICE_POINTS
 from es_pipeline.validation import RECORD_RULES, month_interval, validate
 
 SOURCE = "storage/raw/ES.FUT.2025-12.ohlcv-1s.dbn.zst"
@@ -39,6 +40,8 @@ BAD = {
     "non_positive_price": [row(1, o=0.0, lo=0.0), row(2, "ESH6", o=-1, h=1, lo=-1, c=1)],
     "negative_volume": [row(1, v=-1)],
     "non_finite_price": [row(1, c=np.nan), row(2, h=np.inf)],
+    "undefined_price": [row(1, h=UNDEF_PRICE_POINTS), row(2, "ESZ5-ESH6", o=UNDEF_PRICE_POINTS, h=UNDEF_PRICE_POINTS,
+                                                         lo=UNDEF_PRICE_POINTS, c=UNDEF_PRICE_POINTS)],
 }
 
 
@@ -77,6 +80,32 @@ def test_a_record_breaking_two_rules_counts_once_under_the_first(make_raw):
     clean, dropped = run(frame, bad_rows="drop")
     assert clean.empty
     assert (dropped["ohlc_consistency"], dropped["non_positive_price"], dropped["negative_volume"]) == (1, 1, 0)
+
+
+def test_error_mode_reports_every_broken_rule_with_its_count(make_raw):
+    frame = make_raw([row(0), row(1, h=UNDEF_PRICE_POINTS), row(2, v=-1), row(3, v=-2), row(4, lo=6001.0)])
+    with pytest.raises(RawDataError) as info:
+        run(frame)
+    text = str(info.value)
+    assert info.value.rule == "undefined_price, ohlc_consistency, negative_volume" and info.value.count == 4
+    assert "3 record rule(s) broken" in text
+    for rule, count in (("undefined_price", 1), ("ohlc_consistency", 1), ("negative_volume", 2)):
+        assert f"{rule}: {count:,} record(s)" in text
+    assert SOURCE in text and "month 2025-12" in text
+
+
+def test_null_price_is_its_own_rule_before_ohlc(make_raw):
+    """The sentinel as a low breaks ohlc_consistency too; it is counted as undefined_price."""
+    clean, dropped = run(make_raw([row(0), row(1, lo=UNDEF_PRICE_POINTS)]), bad_rows="drop")
+    assert len(clean) == 1 and dropped["undefined_price"] == 1 and dropped["ohlc_consistency"] == 0
+
+
+def test_instrument_id_symbols_use_price_to_find_outrights(make_raw):
+    """Without symbols, a spread's negative prices are allowed and an outright's zero price is not."""
+    frame = make_raw([row(0, "id:7"), row(1, "id:7"), row(2, "id:7", o=0.0, lo=0.0),
+                      row(0, "id:9", -12.0, -11.5, -12.25, -12.0, 5)])
+    clean, dropped = run(frame, bad_rows="drop")
+    assert dropped["non_positive_price"] == 1 and len(clean) == 3
 
 
 def test_exact_duplicates_are_dropped_and_counted_in_both_modes(make_raw):

@@ -318,17 +318,20 @@ def _rolling_percentile_rank(x, starts, ends, w, out):
                 out[t] = NAN
                 continue
             cur = x[t]
-            count = 0
+            below = 0
+            tied = 0
             for j in range(t - w + 1, t + 1):
-                count += x[j] <= cur
-            out[t] = 100.0 * count / w
+                below += x[j] < cur
+                tied += x[j] == cur
+            out[t] = 100.0 * (below + 0.5 * (tied + 1)) / w
 
 
 def rolling_percentile_rank(x, starts, ends, window: int) -> np.ndarray:
-    """Percentile rank (0-100] of x[t] among rows t-w+1 .. t: 100 * share of values <= x[t].
+    """Percentile rank (0-100] of x[t] among rows t-w+1 .. t, ties given their average rank.
 
-    Ties count as "at or below", and the window includes x[t] itself, so the smallest
-    possible value is 100/w (x[t] is the unique minimum) and the largest is 100 (x[t] is a
-    maximum, possibly tied). O(w) simple compares per row (vectorised by numba).
+    As pandas ``rolling(w).rank(pct=True) * 100``: x[t]'s rank is (values below) + (values
+    equal, itself included, + 1) / 2, divided by w. The unique minimum reads 100/w, the unique
+    maximum 100, and w equal values (a flat stretch) 100 * (w + 1) / (2 w), just above 50.
+    O(w) simple compares per row (vectorised by numba).
     """
     return _apply(_rolling_percentile_rank, x, starts, ends, window, window)

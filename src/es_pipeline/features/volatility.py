@@ -8,12 +8,13 @@ t-w+1 .. t.
 * ``volatility_regime`` = atr_30s / atr_300s (NaN when atr_300s is 0, a flat market).
 * ``volatility_acceleration`` = (atr_30s - atr_60s) / atr_60s, atr_60s = ATR over
   ``atr_medium`` bars (NaN when atr_60s is 0).
-* ``volatility_breakout`` = (atr_30s - atr_300s) / std(atr_30s over the last
-  ``volatility_breakout`` bars), sample std (ddof = 1); NaN when that std is 0 (atr_30s
-  constant over the window, e.g. a flat market).
-* ``atr_percentile`` = percentile rank of atr_30s among its last ``atr_percentile`` values
-  (including itself): 100 * share of those values <= atr_30s (ties count as at-or-below),
-  so it lies in (0, 100]; see ``rolling.rolling_percentile_rank``.
+* ``volatility_breakout`` = z-score of atr_30s within its last ``volatility_breakout``
+  values: (atr_30s - their mean) / their sample std (ddof = 1); NaN when that std is 0
+  (atr_30s constant over the window, e.g. a flat market).
+* ``atr_percentile`` = percentile rank (0, 100] of atr_30s among its last ``atr_percentile``
+  values (including itself), ties given their average rank as pandas
+  ``rolling(w).rank(pct=True) * 100``: a flat stretch reads near 50, not 100;
+  see ``rolling.rolling_percentile_rank``.
 """
 
 from __future__ import annotations
@@ -44,12 +45,13 @@ def compute(bars: BarArrays, params: FeatureParams) -> dict[str, np.ndarray]:
     atr_medium = rolling_mean(tr, starts, ends, w["atr_medium"])
     atr_long = rolling_mean(tr, starts, ends, w["atr_long"])
     spread = rolling_std(atr_short, starts, ends, w["volatility_breakout"])
+    typical = rolling_mean(atr_short, starts, ends, w["volatility_breakout"])
     return {
         "atr_30s": atr_short,
         "atr_300s": atr_long,
         "volatility_regime": safe_div(atr_short, atr_long),
         "volatility_acceleration": safe_div(atr_short - atr_medium, atr_medium),
-        "volatility_breakout": safe_div(atr_short - atr_long, spread),
+        "volatility_breakout": safe_div(atr_short - typical, spread),
         "atr_percentile": rolling_percentile_rank(atr_short, starts, ends, w["atr_percentile"]),
     }
 
@@ -62,7 +64,7 @@ def warmup(params: FeatureParams) -> dict[str, int]:
         "atr_300s": long_,
         "volatility_regime": max(short, long_),
         "volatility_acceleration": max(short, medium),
-        "volatility_breakout": max(long_, short + w["volatility_breakout"] - 1),
+        "volatility_breakout": short + w["volatility_breakout"] - 1,
         "atr_percentile": short + w["atr_percentile"] - 1,
     }
 

@@ -10,7 +10,8 @@ from es_pipeline.filtering import FilterResult
 from es_pipeline.views.display import PCT2, Table, date_ticks, figure, items, percent_axis
 
 STATUS_LABELS = {"session": "session", "holiday": "holiday (no session)",
-                 "short_session": "dropped: too short", "no_trades": "dropped: no outright trades"}
+                 "short_session": "dropped: too short", "no_trades": "dropped: no outright trades",
+                 "long_gap": "dropped: long filled run"}
 
 
 def _dates(values: list[str]) -> str:
@@ -25,6 +26,8 @@ def summary(result: FilterResult) -> Table:
     longest = max(runs, key=runs.get) if runs else None
     pairs = [
         ("month", m["month"]), ("calendar", m["calendar"]),
+        ("contracts known by", "instrument id (no definition file)" if m.get("symbology") == "instrument_id"
+         else "raw symbol"),
         ("raw records read", f"{m['records_in']:,}"), ("records kept (became bars)", f"{m['records_kept']:,}"),
         ("records dropped", f"{m['dropped_total']:,}"), ("rows out (1-second bars)", f"{m['rows_out']:,}"),
         ("sessions", f"{m['sessions']}"), ("gap-filled share of rows", PCT2.format(m["filled_fraction"])),
@@ -38,7 +41,8 @@ def summary(result: FilterResult) -> Table:
     if longest is not None:
         pairs.append(("longest gap-filled run", f"{runs[longest]:,} s on {longest}"))
     if "long_gap_sessions" in m:
-        pairs.append(("sessions with long gaps", _dates(m["long_gap_sessions"])))
+        pairs.append((f"sessions with a filled run over {m['long_gap_seconds']:,} s", _dates(m["long_gap_sessions"])))
+        pairs.append(("sessions opened from their first trade's open", f"{m['sessions_filled_from_first_open']}"))
     return items(pairs)
 
 
@@ -62,6 +66,8 @@ def calendar_table(result: FilterResult) -> Table:
     })
     if runs:
         table["longest gap (s)"] = [runs.get(d, np.nan) for d in dates.dt.strftime("%Y-%m-%d")]
+    if "opening_fill" in s:
+        table["opening fill"] = s["opening_fill"].reindex(dates).fillna("").str.replace("_", " ").to_numpy()
     return Table(table, {"gap-filled share": PCT2, "longest gap (s)": "{:,.0f}"})
 
 
@@ -85,6 +91,19 @@ def dropped_table(result: FilterResult) -> Table:
     table.loc[len(table)] = ["total = records read", int(table["records"].sum())]
     table["share"] = table["records"] / max(m["records_in"], 1)
     return Table(table, {"share": PCT2})
+
+
+def long_gaps_table(result: FilterResult) -> Table:
+    """Sessions whose longest run of filled seconds exceeds ``filter.long_gap_seconds`` (outages, holes)."""
+    m = result.metrics
+    dates = m["long_gap_sessions"]
+    status = result.calendar.set_index(result.calendar["session_date"].dt.strftime("%Y-%m-%d"))["status"]
+    return Table(pd.DataFrame({
+        "session": dates,
+        "longest filled run (s)": [m["longest_filled_run"][d] for d in dates],
+        "limit (s)": m["long_gap_seconds"],
+        "kept": ["dropped" if status.get(d) == "long_gap" else "kept" for d in dates],
+    }), {"longest filled run (s)": "{:,.0f}", "limit (s)": "{:,.0f}"})
 
 
 def price_chart(result: FilterResult, figsize=(12, 4.5)) -> plt.Figure:

@@ -60,9 +60,9 @@ def test_slope_matches_least_squares_fit(walk, window):
                                equal_nan=True)
 
 
-def test_percentile_rank_matches_share_at_or_below(walk):
+def test_percentile_rank_matches_pandas_average_rank(walk):
     values = np.round(walk)  # plenty of ties
-    expected = pandas_rolling(values, 50, lambda x: x.apply(lambda w: 100.0 * np.mean(w <= w[-1]), raw=True))
+    expected = pandas_rolling(values, 50, lambda x: x.rank(pct=True) * 100.0)
     np.testing.assert_allclose(r.rolling_percentile_rank(values, STARTS, ENDS, 50), expected, rtol=1e-12,
                                equal_nan=True)
 
@@ -107,7 +107,7 @@ def test_exact_values_on_simple_series():
     np.testing.assert_array_equal(r.rolling_mean(ramp, s, e, 4)[3:], ramp[3:] - 0.75)
     np.testing.assert_array_equal(r.rolling_percentile_rank(ramp, s, e, 4)[3:], 100.0)
     np.testing.assert_array_equal(r.rolling_percentile_rank(ramp[::-1].copy(), s, e, 4)[3:], 25.0)
-    np.testing.assert_array_equal(r.rolling_percentile_rank(flat, s, e, 4)[3:], 100.0)  # ties are at-or-below
+    np.testing.assert_array_equal(r.rolling_percentile_rank(flat, s, e, 4)[3:], 62.5)  # 4 ties: rank 2.5 of 4
 
 
 def test_long_session_does_not_drift():

@@ -30,7 +30,8 @@ def test_flat_market(feature_params):
     for name in ("volatility_regime", "volatility_acceleration", "volatility_breakout"):
         assert np.isnan(out[name]).all(), name  # 0 / 0 -> NaN, documented
     assert np.isnan(out["atr_percentile"][:328]).all()
-    assert (out["atr_percentile"][328:] == 100.0).all()  # all tied: share at-or-below = 100%
+    # all 300 tied: average rank (1 + 300) / 2 of 300 -> 50.17, not 100
+    np.testing.assert_allclose(out["atr_percentile"][328:], 100 * 150.5 / 300)
 
 
 def test_alternating_bars(feature_params):
@@ -46,9 +47,12 @@ def test_alternating_bars(feature_params):
     assert (accel[60:] == 0.0).all()
     breakout = out["volatility_breakout"]
     assert np.isnan(breakout[:328]).all()
-    assert breakout[328] == 0.0  # atr_30s == atr_300s, std > 0 (row 29 is still in the window)
+    # row 328: atr_30s values 29/30 (row 29) and 299 ones; z-score of 1.0 among them
+    window = np.r_[29 / 30, np.ones(299)]
+    np.testing.assert_allclose(breakout[328], (1.0 - window.mean()) / window.std(ddof=1))
     assert np.isnan(breakout[329:]).all()  # atr_30s constant over 300 bars: std 0 -> NaN
-    assert (out["atr_percentile"][328:] == 100.0).all()
+    np.testing.assert_allclose(out["atr_percentile"][328], 100 * (1 + 150) / 300)  # one below, 299 tied
+    np.testing.assert_allclose(out["atr_percentile"][329:], 100 * 150.5 / 300)
 
 
 def test_single_spike(feature_params):
@@ -63,9 +67,10 @@ def test_single_spike(feature_params):
     assert (out["volatility_regime"][299:] == 0.0).all()  # the spike left the 30-bar window at row 130
     np.testing.assert_allclose(out["volatility_regime"][100:130], np.nan)  # atr_300s not full yet
     # atr_30s = 0 from row 130; while the 30 values of 0.1 (rows 100..129) are among its last
-    # 300 values, 0 is at-or-below only the 270 zeros: 90; from row 429 all ties: 100
-    np.testing.assert_allclose(out["atr_percentile"][328:429], 90.0)
-    assert (out["atr_percentile"][429:] == 100.0).all()
+    # 300 values, 0 ties with 270 zeros and is below none: average rank 135.5 of 300 -> 45.17;
+    # from row 429 all 300 tie: 150.5 of 300 -> 50.17
+    np.testing.assert_allclose(out["atr_percentile"][328:429], 100 * 135.5 / 300)
+    np.testing.assert_allclose(out["atr_percentile"][429:], 100 * 150.5 / 300)
 
 
 def test_breakout_known_answer(feature_params):
@@ -77,10 +82,13 @@ def test_breakout_known_answer(feature_params):
     out = compute(make_session("2025-12-01", close), params)
     np.testing.assert_allclose(out["atr_30s"], [np.nan, 0.5, 1, 2, 2, 1])
     np.testing.assert_allclose(out["atr_300s"], [np.nan, np.nan, np.nan, 1.25, 1.5, 1.5])
-    std = [np.nan, np.nan, np.nan, np.std([0.5, 1, 2], ddof=1), np.std([1, 2, 2], ddof=1), np.std([2, 2, 1], ddof=1)]
-    np.testing.assert_allclose(out["volatility_breakout"], (out["atr_30s"] - out["atr_300s"]) / std)
-    # percentile of atr2 among its last 3 values: 2 of (0.5, 1, 2) -> 100, 2 of (1, 2, 2) -> 100, 1 of (2, 2, 1) -> 33.3
-    np.testing.assert_allclose(out["atr_percentile"], [np.nan, np.nan, np.nan, 100, 100, 100 / 3])
+    # z-score of atr2 among its last 3 values: (0.5, 1, 2), (1, 2, 2), (2, 2, 1)
+    z = [(2 - 7 / 6) / np.std([0.5, 1, 2], ddof=1), (2 - 5 / 3) / np.std([1, 2, 2], ddof=1),
+         (1 - 5 / 3) / np.std([2, 2, 1], ddof=1)]
+    np.testing.assert_allclose(out["volatility_breakout"], [np.nan, np.nan, np.nan, *z])
+    # percentile of atr2 among its last 3 values, ties averaged: 2 in (0.5, 1, 2) -> rank 3 -> 100;
+    # 2 in (1, 2, 2) -> rank 2.5 -> 83.3; 1 in (2, 2, 1) -> rank 1 -> 33.3
+    np.testing.assert_allclose(out["atr_percentile"], [np.nan, np.nan, np.nan, 100, 250 / 3, 100 / 3])
 
 
 def test_percentile_of_shrinking_volatility(feature_params):
@@ -88,6 +96,19 @@ def test_percentile_of_shrinking_volatility(feature_params):
     close = 6000.0 + np.where(np.arange(n) % 2 == 0, 0.0, 1.0) * np.linspace(20, 1, n)  # shrinking swings
     out = compute(make_session("2025-12-01", close), feature_params)
     np.testing.assert_allclose(out["atr_percentile"][400:], 100 / 300)  # each atr is the window's minimum
+
+
+def test_percentile_matches_pandas_rolling_rank_on_ties(feature_params):
+    import pandas as pd
+
+    from feature_bars import with_windows
+
+    params = with_windows(feature_params, atr_short=2, atr_percentile=5)
+    rng = np.random.default_rng(3)
+    close = 6000 + np.cumsum(rng.choice([-0.25, 0.0, 0.25], 400))  # few distinct ATR values: many ties
+    out = compute(make_session("2025-12-01", close), params)
+    expected = pd.Series(out["atr_30s"]).rolling(5).rank(pct=True) * 100
+    np.testing.assert_allclose(out["atr_percentile"], expected.to_numpy())
 
 
 def test_session_boundary(feature_params):
