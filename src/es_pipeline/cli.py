@@ -51,7 +51,13 @@ def _featurize(args) -> None:
 def _dataset(args) -> None:
     from es_pipeline.stages.dataset import run
 
-    run(args.data_root, args.out, args.metrics, args.params_dir)
+    run(args.month, args.data_root, args.out, args.metrics)
+
+
+def _decay(args) -> None:
+    from es_pipeline.stages.decay import run
+
+    run(args.out, args.params_dir)
 
 
 def _months_sync(args) -> None:
@@ -104,11 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--metrics", default=None, help="also write the stage's metrics JSON here")
         cmd.add_argument("--params-dir", default="params")
 
-    ds = add("dataset", _dataset, "assemble all listed months into the partitioned dataset")
+    ds = add("dataset", _dataset, "write one month's partition of the dataset (pre-decay weights)")
+    ds.add_argument("--month", required=True, help="YYYY-MM")
     ds.add_argument("--data-root", default="data")
     ds.add_argument("--out", default="data/dataset")
-    ds.add_argument("--metrics", default="metrics/dataset.json")
-    ds.add_argument("--params-dir", default="params")
+    ds.add_argument("--metrics", default=None, help="also write the month's dataset metrics JSON here")
+
+    decay = add("decay", _decay, "write the per-month time decay table the dataset readers join")
+    decay.add_argument("--out", default="data/dataset/_decay.csv")
+    decay.add_argument("--params-dir", default="params")
 
     months = add("months", None, "the month list")
     months_sub = months.add_subparsers(dest="months_command", required=True)

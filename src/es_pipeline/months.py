@@ -10,13 +10,13 @@ from pathlib import Path
 
 from es_pipeline.errors import PipelineError
 from es_pipeline.storage import Location
-from es_pipeline.tables import atomic_path
+from es_pipeline.tables import atomic_path, hive_partition
 
 RAW_SUFFIX = ".ohlcv-1s.dbn.zst"
 # "ES.FUT.2025-11.ohlcv-1s.dbn.zst" or Databento's "glbx-mdp3-20251101-20251130.ohlcv-1s.dbn.zst"
 MONTH_IN_NAME = re.compile(r"(?<!\d)(?P<year>(19|20)\d{2})-?(?P<month>0[1-9]|1[0-2])(?!\d{3})")
 HEADER = """\
-# The month list: each month and its object in the raw location (the DVC remote `raw`).
+# The month list: each month, its object in the raw location (the DVC remote `raw`) and its dataset folder.
 # `es-pipeline months sync` rewrites this from a listing of the raw location.
 """
 
@@ -42,7 +42,7 @@ def months_in(names: list[str]) -> dict[str, str]:
 
 def render(months: dict[str, str]) -> str:
     lines = [HEADER.rstrip("\n"), "months:"]
-    lines += [f'  "{month}": {{raw: {name}}}' for month, name in sorted(months.items())]
+    lines += [f'  "{month}": {{raw: {name}, partition: {hive_partition(month)}}}' for month, name in sorted(months.items())]
     return "\n".join(lines) + "\n"
 
 

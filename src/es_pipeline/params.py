@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from es_pipeline.errors import ParamsError
+from es_pipeline.tables import hive_partition
 
 PARAM_FILES = ("market", "filter", "label", "features", "dataset", "months")
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -315,7 +316,9 @@ def _months(s: _Section) -> tuple[MonthEntry, ...]:
     for month in s.data:
         if not isinstance(month, str) or not MONTH_PATTERN.match(month):
             raise s.fail(str(month), "a month key YYYY-MM", month)
-        entries.append(MonthEntry(month, s.section(month).text("raw", r"[^\s]+")))
+        entry = s.section(month)
+        entry.text("partition", re.escape(hive_partition(month)))  # rewritten by `es-pipeline months sync`
+        entries.append(MonthEntry(month, entry.text("raw", r"[^\s]+")))
     if not entries:
         raise ParamsError(s.file, s.key, "at least one month", {})
     return tuple(sorted(entries, key=lambda e: e.month))

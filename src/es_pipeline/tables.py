@@ -35,6 +35,12 @@ FILTERED_COLUMNS = tuple(FILTERED_SCHEMA.names)
 ROW_GROUP_SIZE = 1 << 20
 
 
+def hive_partition(month: str) -> str:
+    """The month's dataset folder, ``year=YYYY/month=MM`` (listed in months.yaml so dvc.yaml can name it)."""
+    year, mon = month.split("-")
+    return f"year={year}/month={mon}"
+
+
 @contextmanager
 def atomic_path(path: str | Path):
     """Yield a temporary sibling path; move it onto ``path`` only if the block succeeds."""

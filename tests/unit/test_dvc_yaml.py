@@ -71,6 +71,7 @@ ENTRIES = {
     "label": notebook_imports("label.ipynb"),
     "featurize": notebook_imports("featurize.ipynb"),
     "dataset": {"es_pipeline.stages.dataset"},
+    "decay": {"es_pipeline.stages.decay"},
     "report": notebook_imports("report.ipynb"),
 }
 
