@@ -71,6 +71,12 @@ def _months_sync(args) -> None:
         print(f"  {month}  {name}")
 
 
+def _repro(args) -> int:
+    from es_pipeline.parallel.run import repro
+
+    return repro(args.jobs, args.scheduler, args.git_remote)
+
+
 def _demo(args) -> None:
     from es_pipeline.demo import run_demo
 
@@ -127,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--remote", default="raw", help="DVC remote holding the raw months")
     sync.add_argument("--params-dir", default="params")
 
+    rep = add("repro", _repro, "dvc repro with the stale per-month stages run in parallel on Dask")
+    where = rep.add_mutually_exclusive_group(required=True)
+    where.add_argument("--jobs", type=int, help="a local Dask cluster of N worker processes")
+    where.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT")
+    rep.add_argument("--git-remote", default=None,
+                     help="workers share no filesystem: they clone from this git remote and exchange "
+                          "outputs through the DVC remote (default with --scheduler: workers share this folder)")
+
     demo = add("demo", _demo, "generate the default months, dvc repro, dvc push, print a summary")
     demo.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
     return parser
@@ -136,11 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
     try:
-        args.handler(args)
+        return args.handler(args) or 0
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":
