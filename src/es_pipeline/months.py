@@ -42,7 +42,8 @@ def months_in(names: list[str]) -> dict[str, str]:
 
 def render(months: dict[str, str]) -> str:
     lines = [HEADER.rstrip("\n"), "months:"]
-    lines += [f'  "{month}": {{raw: {name}, partition: {hive_partition(month)}}}' for month, name in sorted(months.items())]
+    lines += [f'  "{month}": {{raw: {name}, partition: {hive_partition(month)}}}'
+              for month, name in sorted(months.items())]
     return "\n".join(lines) + "\n"
 
 

@@ -30,7 +30,8 @@ def test_repro_from_s3_push_and_pull_into_a_fresh_clone(tmp_path, s3_bucket):
     endpoint, bucket = s3_bucket
     s3 = boto3.client("s3", endpoint_url=endpoint)
     project = Project.copy_of_repo(tmp_path / "origin")
-    (project.root / "params" / "months.yaml").write_text(f'months:\n  "{MONTH}": {{raw: {RAW}}}\n')
+    (project.root / "params" / "months.yaml").write_text(
+        f'months:\n  "{MONTH}": {{raw: {RAW}, partition: year=2025/month=12}}\n')
     local_raw = project.generate(MONTH, days=1, folder="generated")
     s3.upload_file(str(local_raw), bucket, f"raw/{RAW}")
     shutil.rmtree(project.root / "generated")

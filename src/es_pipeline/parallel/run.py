@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from es_pipeline.parallel.plan import StageTask, plan
-from es_pipeline.parallel.worker import StageFailed, record_lock_entries, run_here, run_in_clone
+from es_pipeline.parallel.worker import StageFailed, collect, record_lock_entries, run_here, run_in_clone
 
 
 @dataclass
@@ -45,7 +45,7 @@ def _commit_here(root: Path, names: list[str]) -> None:
     from dvc.repo import Repo
 
     with Repo(str(root)) as repo, repo.lock:
-        stages = [repo.stage.collect(name)[0] for name in names]
+        stages = [collect(repo, name) for name in names]
         for stage in stages:
             stage.save()
             stage.commit()
@@ -112,8 +112,8 @@ def run_parallel(client, root: str | Path = ".", git_remote: str | None = None, 
         for result in results:
             outcome.done.append(result["stage"])
             stage, month = result["stage"].split("@", 1)
-            echo(f"[{len(outcome.done)}/{len(tasks)}] {month} {stage:<10} {result['seconds']:7.1f} s  "
-                 f"{result['worker']}")
+            echo(f"[{len(outcome.done)}/{len(tasks)}] {month} {stage:<10} {result['seconds']:7.1f} s "
+                 f"{result['peak_mb']:7.0f} MB  {result['worker']}")
         if results and git_remote:
             record_lock_entries(root, {r["stage"]: r["lock"][r["stage"]] for r in results})
         elif results:

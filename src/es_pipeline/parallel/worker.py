@@ -46,15 +46,19 @@ def _worker_name() -> str:
         return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False) -> str:
-    result = subprocess.run(args, cwd=cwd, shell=shell, capture_output=True, text=True,
-                            executable=os.environ.get("SHELL") if shell else None)
-    output = result.stdout + result.stderr
-    if result.returncode != 0:
+def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False) -> float:
+    """Run a command; returns its peak RSS in MB (its whole process tree, from wait4)."""
+    proc = subprocess.Popen(args, cwd=cwd, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, executable=os.environ.get("SHELL") if shell else None)
+    output = proc.stdout.read()
+    proc.stdout.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
         notebooks = [o for o in task.outs if o.endswith(".ipynb")]
         where = f"{socket.gethostname()}:{cwd}" + (f" (notebook {', '.join(notebooks)})" if notebooks else "")
         raise StageFailed(task.name, where, "\n".join(output.splitlines()[-LOG_TAIL:]))
-    return output
+    return usage.ru_maxrss / 1024
 
 
 def _remove_outs(root: Path, task: StageTask) -> None:
@@ -71,8 +75,9 @@ def run_here(root: str, task: StageTask, *upstream: dict) -> dict:
     """Run the stage's command in the shared workspace ``root``; the caller commits it."""
     start = time.perf_counter()
     _remove_outs(Path(root), task)
-    _run(task.cmd, Path(root), task, shell=True)
-    return {"stage": task.name, "seconds": time.perf_counter() - start, "worker": _worker_name(), "lock": {}}
+    peak_mb = _run(task.cmd, Path(root), task, shell=True)
+    return {"stage": task.name, "seconds": time.perf_counter() - start, "peak_mb": peak_mb,
+            "worker": _worker_name(), "lock": {}}
 
 
 def _clone_dir(git_url: str) -> Path:
@@ -92,6 +97,11 @@ def _checkout(git_url: str, ref: str, task: StageTask) -> Path:
     return clone
 
 
+def collect(repo, name: str):
+    """A pipeline stage by name, wherever the current directory is."""
+    return repo.stage.collect(f"{Path(repo.root_dir) / 'dvc.yaml'}:{name}")[0]
+
+
 def record_lock_entries(root: str | Path, entries: dict[str, dict]) -> None:
     """Write stage lock entries into root's dvc.lock through DVC's own loader and dumper."""
     from dvc.repo import Repo
@@ -102,7 +112,7 @@ def record_lock_entries(root: str | Path, entries: dict[str, dict]) -> None:
     with Repo(str(root)) as repo, repo.lock:
         stages = []
         for name, entry in entries.items():
-            stage = repo.stage.collect(name)[0]
+            stage = collect(repo, name)
             StageLoader.fill_from_lock(stage, entry)
             stages.append(stage)
         stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
@@ -116,8 +126,8 @@ def run_in_clone(git_url: str, ref: str, task: StageTask, *upstream: dict) -> di
     record_lock_entries(clone, known)
     if task.pull:
         _run(["dvc", "pull", "-q", *task.pull], clone, task)
-    _run(["dvc", "repro", "--single-item", task.name], clone, task)
+    peak_mb = _run(["dvc", "repro", "--single-item", task.name], clone, task)
     _run(["dvc", "push", "-q", "--run-cache", task.name], clone, task)
     entry = yaml.safe_load((clone / "dvc.lock").read_text())["stages"][task.name]
-    return {"stage": task.name, "seconds": time.perf_counter() - start, "worker": _worker_name(),
-            "lock": {**known, task.name: entry}}
+    return {"stage": task.name, "seconds": time.perf_counter() - start, "peak_mb": peak_mb,
+            "worker": _worker_name(), "lock": {**known, task.name: entry}}
