@@ -46,17 +46,16 @@ def plan(root: str | Path) -> list[StageTask]:
     with Repo(str(root)) as repo:
         graph = repo.index.graph  # edges point from a stage to the stages it depends on
         changed = set(repo.status())  # takes DVC's repo lock itself
-        by_name = {getattr(s, "name", None) or s.addressing: s for s in graph.nodes}
         stale = set()
-        for name in changed:
-            stale |= {getattr(s, "name", None) for s in nx.ancestors(graph, by_name[name])} | {name}
+        for stage in graph.nodes:
+            if stage.addressing in changed:  # status keys are addressings, relative to the cwd
+                stale |= {stage, *nx.ancestors(graph, stage)}
         tasks = []
         for stage in reversed(list(nx.topological_sort(graph))):
-            name = getattr(stage, "name", None)
-            if name not in stale or not is_per_month(name):
+            if stage not in stale or not is_per_month(stage.name or ""):
                 continue
-            upstream = sorted(s.name for s in nx.descendants(graph, stage))
+            upstream = sorted(nx.descendants(graph, stage), key=lambda s: s.name)
             tasks.append(StageTask(
-                name=name, cmd=_cmd(stage), outs=tuple(str(o.def_path) for o in stage.outs),
-                after=tuple(u for u in upstream if u in stale), pull=tuple(upstream)))
+                name=stage.name, cmd=_cmd(stage), outs=tuple(str(o.def_path) for o in stage.outs),
+                after=tuple(s.name for s in upstream if s in stale), pull=tuple(s.name for s in upstream)))
         return tasks

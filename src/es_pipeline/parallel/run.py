@@ -5,6 +5,8 @@
 2. Workers run them (worker.py). As results arrive, the caller records them in dvc.lock through
    DVC's API: ``stage.save()`` + ``stage.commit()`` of outputs the shared workspace holds, or the
    lock entries handed back by workers in their own clones (then ``dvc pull``).
+   Workers that share no filesystem get the workspace state through a git ref and the outputs
+   they read through the DVC remote, and hand back dvc.lock entries (see worker.py).
 3. If every month succeeded, a plain ``dvc repro`` runs what is left (decay, report): the
    per-month stages are already recorded, so DVC skips them.
 A failed stage fails its month alone; its downstream stages are skipped, the rest go on, and
@@ -13,8 +15,11 @@ a rerun does only what is left because only successful stages were recorded.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,13 +57,23 @@ def _commit_here(root: Path, names: list[str]) -> None:
         stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
 
 
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout.strip()
+def _git(root: Path, *args: str, env: dict | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
+                          env=env).stdout.strip()
 
 
 def _publish(root: Path, git_remote: str) -> tuple[str, str]:
-    """Push the workspace's tracked state (uncommitted edits included) to a ref workers fetch."""
-    sha = _git(root, "stash", "create") or _git(root, "rev-parse", "HEAD")
+    """Push the workspace's state (tracked edits and dvc.lock, committed or not) to a ref workers fetch.
+
+    A copy of the user's index builds the commit, so their index and branch are left alone.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        shutil.copy(root / _git(root, "rev-parse", "--git-path", "index"), env["GIT_INDEX_FILE"])
+        _git(root, "add", "-u", env=env)
+        _git(root, "add", "-f", "--", *[p for p in ("dvc.lock", "params") if (root / p).exists()], env=env)
+        tree = _git(root, "write-tree", env=env)
+    sha = _git(root, "commit-tree", tree, "-p", "HEAD", "-m", "es-pipeline repro: workspace state")
     ref = f"refs/es-pipeline/{sha}"
     _git(root, "push", "-q", git_remote, f"+{sha}:{ref}")
     return _git(root, "remote", "get-url", git_remote), ref
