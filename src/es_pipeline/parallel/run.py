@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from es_pipeline.errors import PipelineError
 from es_pipeline.parallel.plan import StageTask, plan
 from es_pipeline.parallel.worker import StageFailed, collect, record_lock_entries, run_here, run_in_clone
 
@@ -89,7 +90,8 @@ def _submit(client, tasks: list[StageTask], run, *args) -> dict:
 
 
 def _dvc(root: Path, *args: str) -> None:
-    subprocess.run(["dvc", *args], cwd=root, check=True)
+    if subprocess.run(["dvc", *args], cwd=root).returncode != 0:
+        raise PipelineError(f"`dvc {' '.join(args)}` failed in {root} (its output is above)")
 
 
 def run_parallel(client, root: str | Path = ".", git_remote: str | None = None, echo=print) -> Outcome:
@@ -147,6 +149,11 @@ def repro(jobs: int | None = None, scheduler: str | None = None, git_remote: str
 
     if scheduler:
         client = Client(scheduler, timeout="60s")
+        try:
+            client.wait_for_workers(1, timeout=300)
+        except TimeoutError:
+            client.close()
+            raise PipelineError(f"no Dask worker joined the scheduler {scheduler} within 300 s") from None
         cluster = None
     else:
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
