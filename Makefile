@@ -5,7 +5,7 @@ PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup browser demo test bench clean pages
+.PHONY: setup browser demo test bench bench-history clean pages
 
 setup: $(STAMP)
 
@@ -35,6 +35,11 @@ pages: setup
 
 bench: setup
 	$(PYTHON) bench/run_bench.py
+
+# the synthetic history through the pipeline (not in CI): make bench-history [START=2010-07] [END=2025-12] [DAYS=N] [JOBS=2]
+bench-history: setup
+	$(PYTHON) bench/history.py $(if $(START),--start $(START)) $(if $(END),--end $(END)) \
+	  $(if $(DAYS),--days $(DAYS)) $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
 
 # remove the demo's results and local storage (git-ignored files only; tracked metrics stay)
 clean:

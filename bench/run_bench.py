@@ -18,18 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, scratch_project
+from common import timed as _timed
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _timed(fn, *args):
-    start = time.perf_counter()
-    result = fn(*args)
-    return result, time.perf_counter() - start
 
 
 def stage_generate(month: str, work: Path) -> dict:
@@ -110,16 +104,7 @@ STAGES = {"generate": stage_generate, "ingest": stage_ingest, "filter": stage_fi
 
 def dvc_repro_wall_time(month: str, work: Path) -> dict:
     """One full month through the real DVC pipeline in a throw-away copy of the repository."""
-    from es_pipeline.months import render
-    from es_pipeline.params import MonthEntry
-    from tests.integration.project import Project
-
-    project = Project.copy_of_repo(work / "project")
-    raw_name = f"ES.FUT.{month}.ohlcv-1s.dbn.zst"
-    (project.root / "params" / "months.yaml").write_text(render({month: MonthEntry(month, raw_name, raw_name)}))
-    raw = project.root / "storage" / "raw"
-    raw.mkdir(parents=True)
-    (raw / f"ES.FUT.{month}.ohlcv-1s.dbn.zst").write_bytes((work / f"ES.FUT.{month}.ohlcv-1s.dbn.zst").read_bytes())
+    project = scratch_project(work / "project", {month: work / f"ES.FUT.{month}.ohlcv-1s.dbn.zst"})
     start = time.perf_counter()
     project.dvc("repro")
     first = time.perf_counter() - start  # includes numba's first compile into the fresh copy's cache

@@ -51,7 +51,13 @@ def _featurize(args) -> None:
 def _dataset(args) -> None:
     from es_pipeline.stages.dataset import run
 
-    run(args.data_root, args.out, args.metrics, args.params_dir)
+    run(args.month, args.data_root, args.out, args.metrics)
+
+
+def _decay(args) -> None:
+    from es_pipeline.stages.decay import run
+
+    run(args.out, args.params_dir)
 
 
 def _months_sync(args) -> None:
@@ -119,6 +125,12 @@ def _site(args) -> None:
     run(args.metrics_dir, args.params_dir, args.dvc_yaml, args.out_dir)
 
 
+def _repro(args) -> int:
+    from es_pipeline.parallel.run import repro
+
+    return repro(args.jobs, args.scheduler, args.git_remote)
+
+
 def _demo(args) -> None:
     from es_pipeline.demo import run_demo
 
@@ -160,11 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--metrics", default=None, help="also write the stage's metrics JSON here")
         cmd.add_argument("--params-dir", default="params")
 
-    ds = add("dataset", _dataset, "assemble all listed months into the partitioned dataset")
+    ds = add("dataset", _dataset, "write one month's partition of the dataset (pre-decay weights)")
+    ds.add_argument("--month", required=True, help="YYYY-MM")
     ds.add_argument("--data-root", default="data")
     ds.add_argument("--out", default="data/dataset")
-    ds.add_argument("--metrics", default="metrics/dataset.json")
-    ds.add_argument("--params-dir", default="params")
+    ds.add_argument("--metrics", default=None, help="also write the month's dataset metrics JSON here")
+
+    decay = add("decay", _decay, "write the per-month time decay table the dataset readers join")
+    decay.add_argument("--out", default="data/dataset/_decay.csv")
+    decay.add_argument("--params-dir", default="params")
 
     months = add("months", None, "the month list")
     months_sub = months.add_subparsers(dest="months_command", required=True)
@@ -205,6 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--dvc-yaml", default="dvc.yaml")
     st.add_argument("--out-dir", default="reports")
 
+    rep = add("repro", _repro, "dvc repro with the stale per-month stages run in parallel on Dask")
+    where = rep.add_mutually_exclusive_group(required=True)
+    where.add_argument("--jobs", type=int, help="a local Dask cluster of N worker processes")
+    where.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT")
+    rep.add_argument("--git-remote", default=None,
+                     help="workers share no filesystem: they clone from this git remote and exchange "
+                          "outputs through the DVC remote (default with --scheduler: workers share this folder)")
+
     demo = add("demo", _demo, "generate the default months, dvc repro, verify, dvc push, print a summary")
     demo.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
     return parser
@@ -214,11 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
     try:
-        args.handler(args)
+        return args.handler(args) or 0
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from es_pipeline.errors import PipelineError
 from es_pipeline.ingest import definition_path_for
-from es_pipeline.params import MonthEntry
+from es_pipeline.params import MonthEntry, hive_partition
 from es_pipeline.storage import Location
 from es_pipeline.tables import atomic_path
 
@@ -25,9 +25,9 @@ RAW_SUFFIX = ".ohlcv-1s.dbn.zst"
 # "ES.FUT.2025-11.ohlcv-1s.dbn.zst" or Databento's "glbx-mdp3-20251101-20251130.ohlcv-1s.dbn.zst"
 MONTH_IN_NAME = re.compile(r"(?<!\d)(?P<year>(19|20)\d{2})-?(?P<month>0[1-9]|1[0-2])(?!\d{3})")
 HEADER = """\
-# The month list: each month, its raw object and the object its instrument symbols come from
-# (its definition file when one is stored beside it, else the raw object itself), both in the
-# raw location (the DVC remote `raw`) and both dependencies of filter@<month>.
+# The month list: each month, its raw object, the object its instrument symbols come from (its
+# definition file when one is stored beside it, else the raw object itself; both are dependencies
+# of filter@<month>) and its dataset folder. All objects live in the raw location (DVC remote `raw`).
 # `es-pipeline months sync` rewrites this from a listing of the raw location.
 """
 
@@ -55,7 +55,8 @@ def months_in(names: list[str]) -> dict[str, MonthEntry]:
 
 def render(months: dict[str, MonthEntry]) -> str:
     lines = [HEADER.rstrip("\n"), "months:"]
-    lines += [f'  "{month}": {{raw: {e.raw}, symbols: {e.symbols}}}' for month, e in sorted(months.items())]
+    lines += [f'  "{month}": {{raw: {e.raw}, symbols: {e.symbols}, partition: {hive_partition(month)}}}'
+              for month, e in sorted(months.items())]
     return "\n".join(lines) + "\n"
 
 

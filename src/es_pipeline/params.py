@@ -22,6 +22,12 @@ PARAM_FILES = ("market", "filter", "label", "features", "dataset", "months")
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+def hive_partition(month: str) -> str:
+    """The month's dataset folder, ``year=YYYY/month=MM`` (listed in months.yaml so dvc.yaml can name it)."""
+    year, mon = month.split("-")
+    return f"year={year}/month={mon}"
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """A YAML loader that refuses duplicate keys instead of silently keeping the last."""
 
@@ -332,6 +338,7 @@ def _months(s: _Section) -> tuple[MonthEntry, ...]:
         if not isinstance(month, str) or not MONTH_PATTERN.match(month):
             raise s.fail(str(month), "a month key YYYY-MM", month)
         entry = s.section(month)
+        entry.text("partition", re.escape(hive_partition(month)))  # rewritten by `es-pipeline months sync`
         entries.append(MonthEntry(month, entry.text("raw", r"[^\s]+"), entry.text("symbols", r"[^\s]+")))
     if not entries:
         raise ParamsError(s.file, s.key, "at least one month", {})

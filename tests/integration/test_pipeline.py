@@ -62,7 +62,8 @@ def test_forced_rerun_is_bit_identical(project):
     outputs = ("data/filtered/*.parquet", "data/labels/*.parquet", "data/features/*.parquet",
                "data/dataset/**/*.parquet", "metrics/**/*.json", "plots/**/*.csv")
     before = project.snapshot(*outputs)
-    project.dvc("repro", "--force", "filter@2025-12", "label@2025-12", "featurize@2025-12", "dataset", "report")
+    project.dvc("repro", "--force", "filter@2025-12", "label@2025-12", "featurize@2025-12", "dataset@2025-12",
+                "decay", "report")
     assert project.snapshot(*outputs) == before
 
 
@@ -86,7 +87,7 @@ def test_experiment_reruns_label_and_what_follows_and_changes_metrics(project):
     project.git("commit", "-q", "-m", "reproduced")
     baseline = project.read_json("metrics/summary.json")
     run = project.dvc("exp", "run", "-n", "short-timeout", "-S", "params/label.yaml:label.timeout_seconds=120")
-    assert ran_stages(run.stdout) == {"label@2025-11", "label@2025-12", "dataset", "report", "site"}
+    assert ran_stages(run.stdout) == {"label@2025-11", "label@2025-12", "dataset@2025-11", "dataset@2025-12", "report", "site"}
     changed = project.read_json("metrics/summary.json")
     assert changed["win_rate"] != baseline["win_rate"]
     assert changed["rows"] == baseline["rows"]
@@ -97,13 +98,18 @@ def test_experiment_reruns_label_and_what_follows_and_changes_metrics(project):
     assert "label.timeout_seconds" in project.dvc("params", "diff").stdout
 
 
-def test_adding_a_month_runs_only_that_month_and_the_assembly(project):
+def test_adding_a_month_runs_only_that_month_and_small_bookkeeping(project):
     project.git("checkout", "--", ".")
     project.dvc("checkout", "--force")
+    partitions = project.snapshot("data/dataset/**/*.parquet")
     project.generate("2026-01", days=1)
     project.es("months", "sync")
-    assert project.changed_stages() == {"filter@2026-01", "label@2026-01", "featurize@2026-01", "dataset", "report",
-                                       "site"}
+    new = {f"{stage}@2026-01" for stage in ("filter", "label", "featurize", "dataset")}
+    assert project.changed_stages() == new | {"decay", "report", "site"}
+    assert ran_stages(project.dvc("repro").stdout) == new | {"decay", "report", "site"}
+    after = project.snapshot("data/dataset/**/*.parquet")
+    assert set(after) - set(partitions) == {"data/dataset/year=2026/month=01/part-0.parquet"}
+    assert all(after[name] == data for name, data in partitions.items())  # no partition rewritten
 
 
 def test_corrupt_raw_month_fails_clearly_and_keeps_its_notebook(project):

@@ -72,6 +72,7 @@ ENTRIES = {
     "label": notebook_imports("label.ipynb") | RUNNER,
     "featurize": notebook_imports("featurize.ipynb") | RUNNER,
     "dataset": {"es_pipeline.stages.dataset"},
+    "decay": {"es_pipeline.stages.decay"},
     "report": notebook_imports("report.ipynb") | RUNNER,
     "site": {"es_pipeline.stages.site"},
 }

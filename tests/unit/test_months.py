@@ -45,7 +45,8 @@ def test_sync_rewrites_the_month_list_which_then_loads(tmp_path):
     assert [m.month for m in loaded.months] == ["2025-11", "2025-12", "2026-01"]
     assert loaded.months[-1].raw == "ES.FUT.2026-01.ohlcv-1s.dbn.zst"
     assert [m.definition for m in loaded.months] == [None, "ES.FUT.2025-12.definition.dbn.zst", None]
-    assert ('"2025-12": {raw: ES.FUT.2025-12.ohlcv-1s.dbn.zst, symbols: ES.FUT.2025-12.definition.dbn.zst}'
+    assert ('"2025-12": {raw: ES.FUT.2025-12.ohlcv-1s.dbn.zst, symbols: ES.FUT.2025-12.definition.dbn.zst, '
+            'partition: year=2025/month=12}'
             in (params / "months.yaml").read_text())
 
     with pytest.raises(PipelineError, match="no \\*.ohlcv-1s.dbn.zst files"):

@@ -66,8 +66,10 @@ def test_defaults_match_the_spec():
     ("dataset", "reference_month: null", "reference_month: 2025-11",
      r"dataset\.yaml: dataset\.reference_month must be null or a month >= the last listed month 2025-12"),
     ("months", '"2025-11": {raw:', '"2025-1": {raw:', r"months\.yaml: months\.2025-1 must be a month key YYYY-MM"),
-    ("months", ", symbols: ES.FUT.2025-11.ohlcv-1s.dbn.zst}", "}",
+    ("months", "symbols: ES.FUT.2025-11.ohlcv-1s.dbn.zst, ", "",
      r"months\.2025-11\.symbols must be a value \(the key is missing\)"),
+    ("months", "partition: year=2025/month=11", "partition: year=2025/month=12",
+     r"months\.yaml: months\.2025-11\.partition must be a string matching year=2025/month=11"),
 ])
 def test_invalid_values_are_rejected_naming_file_key_and_range(params_dir, name, old, new, message):
     edit(params_dir, name, old, new)

@@ -1,0 +1,159 @@
+"""History benchmark: a synthetic month range through the real pipeline, in parallel, then one more month.
+
+Builds a scratch copy of the repo, generates every month with the project's generator, runs
+``es-pipeline repro --jobs N`` on all but the last month, then appends the last month the way a
+user does (``es-pipeline months sync``, ``es-pipeline repro``). A few months also run serially
+with plain ``dvc repro`` in a second copy for comparison. Prints one table.
+
+    python bench/history.py [--start 2010-07] [--end 2025-12] [--days N] [--jobs 2] [--serial-months 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from common import scratch_project, timed
+
+PROGRESS = re.compile(r"^\[\d+/\d+\] (?P<month>\S+) (?P<stage>\S+)\s+(?P<seconds>[\d.]+) s\s+(?P<mb>\d+) MB")
+TIMED_LINE = re.compile(r" INFO .* in (?P<seconds>\d+\.\d+) s$")
+
+
+def month_range(start: str, end: str) -> list[str]:
+    year, month = map(int, start.split("-"))
+    months = []
+    while f"{year:04d}-{month:02d}" <= end:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def generate(months: list[str], folder: Path, days: int | None) -> dict[str, Path]:
+    from es_pipeline.synth import generate_month
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for seed, month in enumerate(months):
+        paths[month] = folder / f"ES.FUT.{month}.ohlcv-1s.dbn.zst"
+        generate_month(month, paths[month], seed=seed, days=days)
+    return paths
+
+
+def run(project, *args: str) -> tuple[str, float]:
+    start = time.perf_counter()
+    result = project.run(*args)
+    return result.stdout + result.stderr, time.perf_counter() - start
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+def stage_compute(notebook: Path) -> float | None:
+    """The stage's own compute: its timed read/compute/write steps, as logged in the executed notebook."""
+    if not notebook.exists():
+        return None
+    cells = json.loads(notebook.read_text())["cells"]
+    lines = [line for cell in cells for out in cell.get("outputs", [])
+             for line in "".join(out.get("text", "")).splitlines()]
+    return sum(float(m["seconds"]) for m in map(TIMED_LINE.search, lines) if m)
+
+
+def per_stage(project, progress: str) -> dict[str, dict[str, list[float]]]:
+    """stage -> wall, compute, overhead and peak RSS per month, from the progress lines and notebooks."""
+    found: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for match in filter(None, map(PROGRESS.match, progress.splitlines())):
+        stage, wall = match["stage"], float(match["seconds"])
+        found[stage]["wall"].append(wall)
+        found[stage]["peak_mb"].append(float(match["mb"]))
+        compute = stage_compute(project.root / "reports" / stage / f"{match['month']}.ipynb")
+        if compute is not None:
+            found[stage]["compute"].append(compute)
+            found[stage]["overhead"].append(wall - compute)
+    return found
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+
+
+def month_outputs(project, month: str) -> int:
+    """Bytes of the cached outputs of one month's stages, from dvc.lock."""
+    import yaml
+
+    lock = yaml.safe_load((project.root / "dvc.lock").read_text())["stages"]
+    return sum(out.get("size", 0) for name, stage in lock.items() if name.endswith(f"@{month}")
+               for out in stage.get("outs", []))
+
+
+def bench(args) -> list[tuple[str, str]]:
+    months = month_range(args.start, args.end)
+    history, extra = months[:-1], months[-1]
+    work = Path(args.work or tempfile.mkdtemp(prefix="bench-history-"))
+    raw, gen_s = timed(generate, months, work / "raw", args.days)
+    project = scratch_project(work / "history", {m: raw[m] for m in history})
+    jobs = str(args.jobs)
+    progress, parallel_s = run(project, "es-pipeline", "repro", "--jobs", jobs)
+    stages = per_stage(project, progress)
+    rows = sum(json.loads(p.read_text())["rows"] for p in (project.root / "metrics" / "dataset").glob("*.json"))
+    _, push_s = run(project, "dvc", "push", "-q")
+    cache, remote = du(project.root / ".dvc" / "cache"), du(project.root / "storage" / "dvc-remote")
+    _, noop_s = run(project, "dvc", "repro")
+    _, status_s = run(project, "dvc", "status")
+    _, report_s = run(project, "dvc", "repro", "--force", "--single-item", "report")
+
+    (project.root / "storage" / "raw" / raw[extra].name).write_bytes(raw[extra].read_bytes())
+    run(project, "es-pipeline", "months", "sync")
+    appended, append_s = run(project, "es-pipeline", "repro", "--jobs", jobs)
+    ran = sorted(set(re.findall(r"Running stage '([^']+)'", appended)) |
+                 {f"{m['stage']}@{m['month']}" for m in map(PROGRESS.match, appended.splitlines()) if m})
+    grown, own = du(project.root / ".dvc" / "cache") - cache, month_outputs(project, extra)
+
+    table = [("months", f"{len(history)} ({history[0]}..{history[-1]}), then +{extra}; --days {args.days or 'all'}"),
+             ("rows", f"{rows:,}"), ("generate (all months)", f"{gen_s:.0f} s"),
+             (f"wall parallel (--jobs {jobs})", f"{parallel_s:.0f} s ({parallel_s / len(history):.1f} s/month)")]
+    if args.serial_months:
+        serial = scratch_project(work / "serial", {m: raw[m] for m in history[: args.serial_months]})
+        _, serial_s = run(serial, "dvc", "repro")
+        per_month = serial_s / args.serial_months
+        table.append(("wall serial (dvc repro)", f"{serial_s:.0f} s for {args.serial_months} month(s) = "
+                                                 f"{per_month:.1f} s/month, ~{per_month * len(history):.0f} s for all"))
+    for stage, values in sorted(stages.items()):
+        cells = [f"wall {statistics.median(values['wall']):.1f}/{p95(values['wall']):.1f} s"]
+        if values["compute"]:
+            cells += [f"compute {statistics.median(values['compute']):.1f}/{p95(values['compute']):.1f} s",
+                      f"overhead {statistics.median(values['overhead']):.1f}/{p95(values['overhead']):.1f} s"]
+        cells.append(f"peak RSS {max(values['peak_mb']):.0f} MB")
+        table.append((f"{stage} (median/p95)", ", ".join(cells)))
+    table += [("cache / remote", f"{cache / 1e6:.1f} MB / {remote / 1e6:.1f} MB (push {push_s:.0f} s)"),
+              ("no-op dvc repro / dvc status", f"{noop_s:.1f} s / {status_s:.1f} s"),
+              ("report stage (forced)", f"{report_s:.1f} s"),
+              (f"append {extra}", f"{append_s:.0f} s, ran {len(ran)} stage(s): {', '.join(ran)}"),
+              (f"append {extra} storage", f"cache +{grown / 1e6:.2f} MB = {grown / max(own, 1):.2f}x "
+                                          f"the month's own outputs ({own / 1e6:.2f} MB)"),
+              ("work folder", str(work))]
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--start", default="2010-07")
+    parser.add_argument("--end", default="2025-12", help="the last month; it is the one appended at the end")
+    parser.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--serial-months", type=int, default=2, help="months also run serially (0: none)")
+    parser.add_argument("--work", help="keep the scratch copies here (default: a new temporary folder)")
+    table = bench(parser.parse_args())
+    width = max(len(k) for k, _ in table)
+    print("\n".join(f"{k:<{width}}  {v}" for k, v in table))
+
+
+if __name__ == "__main__":
+    main()

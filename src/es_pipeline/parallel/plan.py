@@ -1,0 +1,61 @@
+"""What to run: the stale per-month stages, their order, and their commands, all from DVC itself.
+
+Stage commands, outputs and dependencies come from DVC's parsed pipeline (``Repo.index``), so
+a parallel run executes exactly what ``dvc repro`` would. Per-month stages are the ``foreach``
+ones (``name@YYYY-MM``); the rest (decay, report) run afterwards through ``dvc repro``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class StageTask:
+    """One stale per-month stage: its command and the stages it waits for."""
+
+    name: str                       # e.g. "label@2025-11"
+    cmd: str
+    outs: tuple[str, ...]           # workspace-relative paths, removed before the command runs
+    after: tuple[str, ...]          # stale per-month stages that must finish first
+    pull: tuple[str, ...]           # every upstream stage whose outputs the command reads
+
+    @property
+    def stage(self) -> str:
+        return self.name.split("@")[0]
+
+    @property
+    def month(self) -> str:
+        return self.name.split("@", 1)[1]
+
+
+def is_per_month(name: str) -> bool:
+    return "@" in name
+
+
+def _cmd(stage) -> str:
+    return stage.cmd if isinstance(stage.cmd, str) else " && ".join(stage.cmd)
+
+
+def plan(root: str | Path) -> list[StageTask]:
+    """The stale per-month stages in dependency order (changed, or downstream of a changed stage)."""
+    import networkx as nx
+    from dvc.repo import Repo
+
+    with Repo(str(root)) as repo:
+        graph = repo.index.graph  # edges point from a stage to the stages it depends on
+        changed = set(repo.status())  # takes DVC's repo lock itself
+        stale = set()
+        for stage in graph.nodes:
+            if stage.addressing in changed:  # status keys are addressings, relative to the cwd
+                stale |= {stage, *nx.ancestors(graph, stage)}
+        tasks = []
+        for stage in reversed(list(nx.topological_sort(graph))):
+            if stage not in stale or not is_per_month(stage.name or ""):
+                continue
+            upstream = sorted(nx.descendants(graph, stage), key=lambda s: s.name)
+            tasks.append(StageTask(
+                name=stage.name, cmd=_cmd(stage), outs=tuple(str(o.def_path) for o in stage.outs),
+                after=tuple(s.name for s in upstream if s in stale), pull=tuple(s.name for s in upstream)))
+        return tasks
