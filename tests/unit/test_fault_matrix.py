@@ -212,7 +212,7 @@ def dataset_row_mismatch(work, monkeypatch):
     bars = pd.DataFrame({"ts_event": ts})
     labels = pd.DataFrame({"ts_event": ts, "weight_m": 1.0})
     features = pd.DataFrame({"ts_event": ts[::-1]})
-    expect_error(StageInputError, lambda: assemble_month(bars, labels, features, 1.0, "data/filtered/2025-12.parquet",
+    expect_error(StageInputError, lambda: assemble_month(bars, labels, features, "data/filtered/2025-12.parquet",
                                                          "2025-12"),
                  "month 2025-12", "features rows", "same 3 rows but 2 ts_event values differ, first at row 0")
 

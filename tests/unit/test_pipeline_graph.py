@@ -14,11 +14,11 @@ def test_edges_and_columns_follow_the_data():
     after = pipeline_graph.edges(stages)
     assert after["filter"] == [] and after["label"] == ["filter"] and after["featurize"] == ["filter"]
     assert set(after["dataset"]) == {"filter", "label", "featurize"}
-    assert "dataset" in after["report"]
+    assert "dataset" in after["report"] and "decay" in after["report"]
     depth = pipeline_graph.depths(after)
     assert depth["filter"] == 0 and depth["label"] == depth["featurize"] == 1 and depth["dataset"] == 2
     per_month = {s.name for s in stages if s.per_month}
-    assert per_month == {"filter", "label", "featurize"}
+    assert per_month == {"filter", "label", "featurize", "dataset"}
     filter_stage = next(s for s in stages if s.name == "filter")
     assert "reports/filter/<M>.html" in filter_stage.outs
 
