@@ -86,13 +86,14 @@ def test_flipped_cache_byte_is_named_and_never_pushed(project):
 
 def test_a_file_inside_a_directory_output_is_named(project):
     lock = yaml.safe_load((project.root / "dvc.lock").read_text())
-    dir_md5 = next(o["md5"] for o in lock["stages"]["dataset"]["outs"] if o["path"] == "data/dataset")
+    partition = "data/dataset/year=2025/month=11"
+    dir_md5 = next(o["md5"] for o in lock["stages"]["dataset@2025-11"]["outs"] if o["path"] == partition)
     cache = project.root / ".dvc" / "cache" / "files" / "md5"
     listing = {e["relpath"]: e["md5"] for e in json.loads((cache / dir_md5[:2] / dir_md5[2:]).read_text())}
-    relpath, md5 = next((r, m) for r, m in listing.items() if "month=11" in r)
+    relpath, md5 = next(iter(listing.items()))
     flip_byte(cache / md5[:2] / md5[2:])
     result = project.es("verify", check=False)
-    assert result.returncode != 0 and f"(data/dataset/{relpath}): expected {md5}, actual " in result.stderr
+    assert result.returncode != 0 and f"({partition}/{relpath}): expected {md5}, actual " in result.stderr
     assert "repaired: data/dataset/" in project.es("verify", "--repair").stdout
     assert project.es("verify").returncode == 0
 
@@ -134,15 +135,16 @@ def test_prune_removes_outputs_and_lock_entries_of_unlisted_months(project):
     months.write_text("".join(line for line in months.read_text().splitlines(True) if '"2025-12"' not in line))
     assert "filter@2025-12" in (project.root / "dvc.lock").read_text()  # DVC keeps stale entries
     listed = project.es("months", "prune", "--dry-run").stdout
-    assert "featurize@2025-12, filter@2025-12, label@2025-12" in listed
+    assert "dataset@2025-12, featurize@2025-12, filter@2025-12, label@2025-12" in listed
     assert (project.root / "data" / "filtered" / "2025-12.parquet").exists()
 
     project.es("months", "prune")
     lock = yaml.safe_load((project.root / "dvc.lock").read_text())
     assert not [name for name in lock["stages"] if name.endswith("@2025-12")]
     assert {name for name in lock["stages"] if name.endswith("@2025-11")} == {
-        "filter@2025-11", "label@2025-11", "featurize@2025-11"}
+        "filter@2025-11", "label@2025-11", "featurize@2025-11", "dataset@2025-11"}
     for folder in ("data/filtered", "data/labels", "data/features", "reports/filter", "reports/label",
                    "reports/featurize", "metrics/filter", "metrics/label", "metrics/featurize"):
-        assert [p.stem for p in (project.root / folder).iterdir() if not p.name.startswith(".")] == ["2025-11"]
-    assert project.changed_stages() == {"dataset", "report"}
+        assert {p.stem for p in (project.root / folder).iterdir() if not p.name.startswith(".")} == {"2025-11"}
+    assert not (project.root / "data" / "dataset" / "year=2025" / "month=12").exists()
+    assert project.changed_stages() == {"decay", "report", "site"}

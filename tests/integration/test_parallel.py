@@ -15,6 +15,8 @@ import boto3
 import pytest
 import yaml
 
+from es_pipeline.months import render
+from es_pipeline.params import MonthEntry
 from tests.conftest import _free_port
 from tests.integration.project import BIN, Project
 
@@ -24,12 +26,11 @@ WAIT = 900  # seconds: a bound on every wait for a child process, far above the 
 
 
 def months_yaml(months) -> str:
-    return "months:\n" + "".join(
-        f'  "{m}": {{raw: ES.FUT.{m}.ohlcv-1s.dbn.zst, partition: year={m[:4]}/month={m[5:]}}}\n' for m in months)
+    return render({m: MonthEntry(m, f"ES.FUT.{m}.ohlcv-1s.dbn.zst", f"ES.FUT.{m}.ohlcv-1s.dbn.zst") for m in months})
 
 
 def data_hashes(project: Project) -> dict[str, str]:
-    """md5 of every data output in dvc.lock (executed notebooks carry timestamps, so not those)."""
+    """md5 of every data output in dvc.lock (not the executed notebooks and pages)."""
     lock = yaml.safe_load((project.root / "dvc.lock").read_text())["stages"]
     return {out["path"]: out["md5"] for stage in lock.values() for out in stage.get("outs", [])
             if out["path"].startswith("data/")}
@@ -63,7 +64,7 @@ def test_local_cluster_matches_serial_and_a_corrupt_month_fails_alone(tmp_path):
     assert "[8/12] " in first.stdout and "[9/12] " not in first.stdout  # 3 months x 4 stages, one month failed
     assert (project.root / "reports" / "filter" / f"{MONTHS[1]}.ipynb").exists()  # holds the traceback
     assert project.changed_stages() == {f"{s}@{MONTHS[1]}" for s in ("filter", "label", "featurize", "dataset")} | {
-        "decay", "report"}
+        "decay", "report", "site"}
 
     corrupt.write_bytes(good)
     second = es_repro(project, "--jobs", "2")
