@@ -5,7 +5,7 @@ PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup browser demo test bench clean
+.PHONY: setup browser demo test bench compare clean
 
 setup: $(STAMP)
 
@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
 	$(PYTHON) -m ipykernel install --sys-prefix --name es-pipeline --display-name "Python (es-pipeline)"
+	$(VENV)/bin/es-pipeline plots-template
 	touch $(STAMP)
 
 demo: setup
@@ -28,6 +29,12 @@ browser:
 
 test: setup browser
 	pytest -n 2 --dist loadgroup
+
+# experiments side by side, narrow enough for a 200-column terminal: the parameters that differ,
+# the headline win rates (always) and any other headline metric that differs; no dependency hashes
+COMPARE := dvc exp show --no-pager --only-changed --keep '^win_rate' --drop 'Created|.*/'
+compare: setup
+	$(COMPARE)
 
 bench: setup
 	$(PYTHON) bench/run_bench.py

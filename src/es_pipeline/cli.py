@@ -71,6 +71,12 @@ def _demo(args) -> None:
     run_demo(days=args.days)
 
 
+def _plots_template(args) -> None:
+    from es_pipeline.plots_page import write_template
+
+    print(f"wrote {write_template(args.out)} (dvc plots pages draw offline)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="es-pipeline", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync.set_defaults(handler=_months_sync)
     sync.add_argument("--remote", default="raw", help="DVC remote holding the raw months")
     sync.add_argument("--params-dir", default="params")
+
+    page = add("plots-template", _plots_template, "write the offline page template dvc plots uses")
+    page.add_argument("--out", default=".dvc/plots/offline.html")
 
     demo = add("demo", _demo, "generate the default months, dvc repro, dvc push, print a summary")
     demo.add_argument("--days", type=int, default=None, help="generate only N trading days a month")

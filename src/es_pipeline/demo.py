@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from es_pipeline.params import load_params
+from es_pipeline.plots_page import write_template
 from es_pipeline.stages.common import log
 from es_pipeline.storage import remote_location
 
@@ -32,6 +33,33 @@ def ensure_raw_months(params_dir: str | Path = "params", days: int | None = None
             location.write_bytes(entry.raw, path.read_bytes())
         log.info("generated %s -> %s (%s records)", entry.month, location.describe(entry.raw),
                  f"{summary.records:,}")
+
+
+def pin_local_remotes(repo_root: str | Path = ".") -> dict[str, str]:
+    """Write the absolute path of each local-folder remote into ``.dvc/config.local``.
+
+    ``.dvc/config`` names the demo's folders relative to the repository (``../storage/raw``),
+    which DVC resolves against the ``.dvc`` folder it reads: inside the temporary copy a queued
+    experiment runs in, that is an empty folder. DVC copies ``config.local`` into those copies,
+    so an absolute path there reaches them. Remotes already set in ``config.local`` (S3, another
+    folder) and URLs (s3://...) are left alone. Returns what was pinned.
+    """
+    from dvc.repo import Repo
+
+    pinned = {}
+    with Repo(str(repo_root)) as repo:
+        local = repo.config.read("local").get("remote", {})
+        for name, config in repo.config["remote"].items():
+            url = str(config["url"])
+            if name not in local and Path(url).is_absolute():
+                pinned[name] = url
+        if pinned:
+            with repo.config.edit("local") as conf:
+                for name, url in pinned.items():
+                    conf["remote"].setdefault(name, {})["url"] = url
+    for name, url in pinned.items():
+        log.info("remote %s pinned to %s in .dvc/config.local", name, url)
+    return pinned
 
 
 def _dvc(*args: str) -> None:
@@ -61,6 +89,8 @@ def summary_text(metrics_dir: str | Path = "metrics", reports_dir: str | Path = 
 
 def run_demo(days: int | None = None) -> None:
     start = time.perf_counter()
+    pin_local_remotes()
+    write_template()
     ensure_raw_months(days=days)
     _dvc("repro")
     _dvc("push")
