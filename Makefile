@@ -31,8 +31,8 @@ test: setup browser
 	pytest -n 2 --dist loadgroup
 
 # experiments side by side, narrow enough for a 200-column terminal: the parameters that differ,
-# the headline win rates (always) and any other headline metric that differs; no dependency hashes
-COMPARE := dvc exp show --no-pager --only-changed --keep '^win_rate' --drop 'Created|.*/'
+# the headline win rates (always) and rows/sessions/filled share when they differ; no hashes
+COMPARE := dvc exp show --no-pager --only-changed --keep '^win\.' --drop 'Created|sanity|months\.|.*/'
 compare: setup
 	$(COMPARE)
 

@@ -7,10 +7,11 @@ month is processed whether it runs in ``dvc repro``, a notebook or a shell.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from es_pipeline.errors import PipelineError
+from es_pipeline.errors import DEBUG_ENV, PipelineError
 from es_pipeline.stages.common import setup_logging
 
 
@@ -71,6 +72,12 @@ def _demo(args) -> None:
     run_demo(days=args.days)
 
 
+def _check_params(args) -> None:
+    from es_pipeline.params import load_params
+
+    load_params(args.params_dir)
+
+
 def _plots_template(args) -> None:
     from es_pipeline.plots_page import write_template
 
@@ -123,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--remote", default="raw", help="DVC remote holding the raw months")
     sync.add_argument("--params-dir", default="params")
 
+    check = add("check-params", _check_params,
+                "validate params/*.yaml (stages run this first: a bad value fails in one line)")
+    check.add_argument("--params-dir", default="params")
+
     page = add("plots-template", _plots_template, "write the offline page template dvc plots uses")
     page.add_argument("--out", default=".dvc/plots/offline.html")
 
@@ -137,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.handler(args)
     except PipelineError as exc:
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

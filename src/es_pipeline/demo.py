@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from es_pipeline.params import load_params
 from es_pipeline.plots_page import write_template
 from es_pipeline.stages.common import log
@@ -68,21 +70,22 @@ def _dvc(*args: str) -> None:
 
 
 def summary_text(metrics_dir: str | Path = "metrics", reports_dir: str | Path = "reports",
-                 params_dir: str | Path = "params") -> str:
+                 params_dir: str | Path = "params", plots_dir: str | Path = "plots") -> str:
     summary = json.loads((Path(metrics_dir) / "summary.json").read_text())
+    months = pd.read_csv(Path(plots_dir) / "months.csv", dtype={"month": str})
     modes = [m.name for m in load_params(params_dir).label.modes]
     lines = ["", "es-pipeline demo: done", "", f"{'month':<9}{'rows':>12}{'sessions':>10}{'filled':>9}"]
-    for month, row in summary["months"].items():
-        lines.append(f"{month:<9}{row['rows']:>12,}{row['sessions']:>10}{row['filled_fraction']:>9.1%}")
+    for row in months.itertuples():
+        lines.append(f"{row.month:<9}{row.rows:>12,}{row.sessions:>10}{row.filled_fraction:>9.1%}")
     lines += ["", "win rate per mode (all months):"]
-    lines += [f"  {mode:<20}{summary['win_rate'][mode]:>7.1%}" for mode in modes]
+    lines += [f"  {mode:<20}{summary['win'][mode]:>7.1%}" for mode in modes]
     reports = Path(reports_dir)
     lines += [
         "",
         f"dataset rows:        {summary['rows']:,} in data/dataset/ (year=YYYY/month=MM)",
         f"executed notebooks:  {reports}/{{filter,label,featurize}}/<month>.ipynb",
         f"report:              {reports}/report.html (and {reports}/report.ipynb)",
-        "compare experiments: dvc exp run -S 'params/label.yaml:label.timeout_seconds=600' && dvc exp show",
+        "compare experiments: dvc exp run -S 'params/label.yaml:label.timeout_seconds=600' && make compare",
     ]
     return "\n".join(lines)
 

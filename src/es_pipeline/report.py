@@ -77,7 +77,7 @@ def build_report(params: Params, metrics_dir: str | Path, dataset: str | Path) -
 def headline(table: pd.DataFrame, win_rate: pd.DataFrame, weight: pd.DataFrame, nan_share: pd.DataFrame) -> dict:
     """The few numbers ``dvc exp show`` / ``dvc metrics diff`` compare: none of them grows with the months.
 
-    Win rates and the filled share are row-weighted over the months; ``win_rate.all`` is the mean
+    Win rates and the filled share are row-weighted over the months; ``win.all`` is the mean
     over the modes; the sanity numbers catch broken labels (winner weight) or features (NaN share).
     """
     rows = table["rows"]
@@ -87,7 +87,7 @@ def headline(table: pd.DataFrame, win_rate: pd.DataFrame, weight: pd.DataFrame, 
         "sessions": int(table["sessions"].sum()),
         "months": len(table),
         "filled_fraction": float((table["filled_fraction"] * rows).sum() / rows.sum()),
-        "win_rate": {"all": sum(per_mode.values()) / len(per_mode), **per_mode},
+        "win": {"all": sum(per_mode.values()) / len(per_mode), **per_mode},
         "sanity": {"winner_weight_mean": float(weight.mean().mean()),
                    "feature_nan_share": float(nan_share.mean().mean())},
     }
