@@ -1,0 +1,110 @@
+"""The README's experiment workflow on a fresh copy after the main command (`es-pipeline demo`).
+
+Real dvc, papermill and chromium: queue two experiments and run them two at a time (in DVC's
+temporary copies of the repository), compare them in a 200-column terminal, draw the charts
+offline, and fail on a bad parameter without losing anything. One month of one trading day
+each keeps it short; the tests share one project and run in order on one worker.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.integration.project import Project
+from tests.integration.test_compare import compare_flags
+
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("experiments")]
+MODES = ("low_vol_long", "normal_vol_long", "high_vol_long", "low_vol_short", "normal_vol_short", "high_vol_short")
+TIMEOUT = "params/label.yaml:label.timeout_seconds"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Project:
+    project = Project.copy_of_repo(tmp_path_factory.mktemp("experiments"))
+    project.es("demo", "--days", "1")
+    project.git("add", "-A")
+    project.git("commit", "-q", "-m", "demo results")
+    return project
+
+
+def experiments(project: Project) -> dict[str, dict]:
+    """Name -> {state, win rates, timeout} of every experiment of the current commit."""
+    found = {}
+    for baseline in json.loads(project.dvc("exp", "show", "--json").stdout):
+        for exp in baseline.get("experiments") or []:
+            for rev in exp["revs"]:
+                data = rev.get("data") or {}
+                found[rev["name"]] = {
+                    "state": rev.get("status"),
+                    "win": data.get("metrics", {}).get("metrics/summary.json", {}).get("data", {}).get("win"),
+                    "timeout": data.get("params", {}).get("params/label.yaml", {}).get("data", {})
+                                   .get("label", {}).get("timeout_seconds"),
+                }
+    return found
+
+
+def test_demo_pins_local_remotes_for_experiment_copies(project):
+    local = (project.root / ".dvc" / "config.local").read_text()
+    assert f"url = {project.root / 'storage' / 'raw'}" in local
+    assert project.run("git", "status", "--porcelain", "--", ".dvc").stdout == ""  # config.local is ignored
+
+
+def test_queued_experiments_run_two_at_a_time(project):
+    for seconds in (300, 450):
+        project.dvc("exp", "run", "--queue", "-n", f"timeout-{seconds}", "-S", f"{TIMEOUT}={seconds}")
+    project.dvc("queue", "start", "-j", "2")
+    while any(e["state"] in ("Queued", "Running") for e in experiments(project).values()):
+        time.sleep(5)
+    found = experiments(project)
+    assert {n: (e["state"], e["timeout"]) for n, e in found.items()} == {
+        "timeout-300": ("Success", 300), "timeout-450": ("Success", 450)}, project.dvc("queue", "status").stdout
+    assert found["timeout-300"]["win"] != found["timeout-450"]["win"]
+
+
+def test_compare_shows_the_changed_parameter_and_win_rates_in_200_columns(project):
+    project.env["COLUMNS"] = "200"
+    shown = project.dvc("exp", "show", *compare_flags()).stdout
+    header = next(line for line in shown.splitlines() if "Experiment" in line)
+    assert max(map(len, shown.splitlines())) <= 200
+    for column in ("label.timeout_seconds", "win.all", *(f"win.{mode}" for mode in MODES)):
+        assert column in header, shown
+    assert "timeout-300" in shown and "timeout-450" in shown
+    diff = project.dvc("metrics", "diff", "HEAD", "timeout-300").stdout
+    assert 3 <= len(diff.splitlines()) <= 25, diff
+
+
+def test_plots_diff_draws_every_chart_offline(project, browser, tmp_path):
+    project.dvc("plots", "diff", "HEAD", "timeout-300", "-o", str(tmp_path / "plots"))
+    page = browser.open(tmp_path / "plots" / "index.html", settle_ms=1500)
+    page.assert_clean()  # no console error, no network request, every image loaded
+    charts = page.page.eval_on_selector_all("div[id]", """ds => ds.filter(d => d.querySelector('script'))
+        .map(d => [d.querySelector('.role-title-text')?.textContent,
+                   d.querySelectorAll('.mark-line path').length,
+                   d.querySelectorAll('.mark-symbol path').length])""")
+    assert {title for title, _, _ in charts} == {
+        "Win rate per month, one line per mode", "Rows per month", "Gap-filled share of rows per month",
+        "Sessions per month"}
+    lines = {title: n for title, n, _ in charts}
+    assert lines.pop("Win rate per month, one line per mode") == len(MODES) * 2  # a line per mode and revision
+    assert set(lines.values()) == {2}  # HEAD and the experiment
+    assert all(points >= 4 for _, _, points in charts)  # two months x two revisions, drawn
+    images = page.page.eval_on_selector_all("img", "is => is.map(i => i.naturalWidth)")
+    assert len(images) == 4 and min(images) > 100  # overview and NaN-share figures, side by side
+    assert not page.page.query_selector_all("input[type=range]")  # no smoothing slider
+
+
+def test_bad_parameter_fails_in_one_line_and_the_workspace_recovers(project):
+    project.dvc("exp", "remove", "--all-commits")
+    result = project.dvc("exp", "run", "-S", f"{TIMEOUT}=-5", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "error: params/label.yaml: label.timeout_seconds must be an integer in [1, 86400], got -5" in output
+    assert "Traceback" not in output
+    assert [line for line in project.git("status", "--porcelain").stdout.splitlines()] == [" M params/label.yaml"]
+    project.run("git", "checkout", "params/")
+    project.dvc("checkout")  # the README's recovery: no --force needed
+    assert project.git("status", "--porcelain").stdout == ""
+    assert project.changed_stages() == set()
