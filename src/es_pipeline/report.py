@@ -58,6 +58,7 @@ def build_report(params: Params, metrics_dir: str | Path, dataset: str | Path) -
         "sessions": {m: filt[m]["sessions"] for m in months},
         "early_close_sessions": {m: filt[m]["early_close_sessions"] for m in months},
         "filled_fraction": {m: filt[m]["filled_fraction"] for m in months},
+        "filled_rows": {m: filt[m]["filled_rows"] for m in months},
         "records_in": {m: filt[m]["records_in"] for m in months},
         "dropped": {m: filt[m]["dropped_total"] for m in months},
         "roll_dates": {m: ", ".join(filt[m]["roll_dates"]) for m in months},
@@ -101,7 +102,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 def plot_tables(report: Report) -> dict[str, pd.DataFrame]:
     """Per-month series for ``dvc plots``: one row per month, win rates long (one line per mode)."""
     months = report.months.reset_index()[["month", "rows", "sessions", "early_close_sessions",
-                                          "filled_fraction", "dropped"]]
+                                          "filled_fraction", "filled_rows", "dropped"]]
     win_rate = report.win_rate.reset_index().melt(id_vars="month", var_name="mode", value_name="win_rate")
     return {"months.csv": months, "win_rate.csv": win_rate}
 

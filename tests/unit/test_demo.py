@@ -31,3 +31,21 @@ def test_summary_lists_months_modes_and_outputs(tmp_path):
     rates = {line.split()[0]: line.split()[1] for line in text.splitlines() if line.strip().startswith(MODES)}
     assert rates["high_vol_long"] == "1.0%"  # alphabetically first in the file, third printed
     assert "529,200" in text and "reports/report.html" in text
+
+
+def test_local_remotes_are_pinned_absolute_and_others_left_alone(tmp_path):
+    import subprocess
+    import sys
+
+    from es_pipeline.demo import pin_local_remotes
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / ".dvc" / "config").write_text(
+        "['remote \"raw\"']\n    url = ../storage/raw\n['remote \"storage\"']\n    url = ../storage/dvc-remote\n"
+        "['remote \"s3\"']\n    url = s3://bucket/es\n")
+    (tmp_path / ".dvc" / "config.local").write_text("['remote \"storage\"']\n    url = /elsewhere/dvc\n")
+    assert pin_local_remotes(tmp_path) == {"raw": str(tmp_path / "storage" / "raw")}
+    local = (tmp_path / ".dvc" / "config.local").read_text()
+    assert f"url = {tmp_path / 'storage' / 'raw'}" in local and "url = /elsewhere/dvc" in local
+    assert pin_local_remotes(tmp_path) == {}  # idempotent
