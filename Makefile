@@ -32,7 +32,7 @@ test: setup browser
 
 # experiments side by side, narrow enough for a 200-column terminal: the parameters that differ,
 # the headline win rates (always) and rows/sessions/filled share when they differ; no hashes
-COMPARE := dvc exp show --no-pager --only-changed --keep '^win\.' --drop 'Created|sanity|months\.|.*/'
+COMPARE := dvc exp show --no-pager --only-changed --keep '^win\.' --drop 'Created|State|Executor|sanity|months\.|.*/'
 compare: setup
 	$(COMPARE)
 
