@@ -101,8 +101,22 @@ def test_plots_diff_draws_every_chart_offline(project, browser, tmp_path):
     assert not page.page.query_selector_all("input[type=range]")  # no smoothing slider
 
 
+def test_keep_one_on_a_branch_or_apply_it_then_drop_them_and_go_back(project):
+    committed = project.read_json("metrics/summary.json")
+    project.dvc("exp", "branch", "timeout-450", "timeout-450")
+    assert "timeout-450" in project.git("branch", "--list", "timeout-450").stdout
+    project.dvc("exp", "apply", "timeout-300")
+    assert "timeout_seconds: 300" in (project.root / "params" / "label.yaml").read_text()
+    assert project.read_json("metrics/summary.json")["win"] == experiments(project)["timeout-300"]["win"]
+    assert project.changed_stages() == set()  # params, dvc.lock and outputs agree: ready to commit
+    project.dvc("exp", "remove", "timeout-300", "timeout-450")
+    project.git("checkout", "--", "params", "dvc.lock", "metrics", "plots")
+    project.dvc("checkout")
+    assert project.git("status", "--porcelain").stdout == ""
+    assert project.read_json("metrics/summary.json") == committed and experiments(project) == {}
+
+
 def test_bad_parameter_fails_in_one_line_and_the_workspace_recovers(project):
-    project.dvc("exp", "remove", "--all-commits")
     result = project.dvc("exp", "run", "-S", f"{TIMEOUT}=-5", check=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0
