@@ -56,19 +56,25 @@ def test_demo_pins_local_remotes_for_experiment_copies(project):
     assert project.run("git", "status", "--porcelain", "--", ".dvc").stdout == ""  # config.local is ignored
 
 
-def test_queued_experiments_run_two_at_a_time(project):
+@pytest.fixture(scope="module")
+def queued(project) -> dict[str, dict]:
+    """Two experiments queued and run two at a time; a fixture, not a test, so that the tests
+    using them hold on whichever worker runs them."""
     for seconds in (300, 450):
         project.dvc("exp", "run", "--queue", "-n", f"timeout-{seconds}", "-S", f"{TIMEOUT}={seconds}")
     project.dvc("queue", "start", "-j", "2")
     while set(queue_states(project).values()) & {"Queued", "Running"}:
         time.sleep(5)
+    return experiments(project)
+
+
+def test_queued_experiments_run_two_at_a_time(project, queued):
     assert queue_states(project) == {"timeout-300": "Success", "timeout-450": "Success"}
-    found = experiments(project)
-    assert {name: exp["timeout"] for name, exp in found.items()} == {"timeout-300": 300, "timeout-450": 450}
-    assert found["timeout-300"]["win"] != found["timeout-450"]["win"]
+    assert {name: exp["timeout"] for name, exp in queued.items()} == {"timeout-300": 300, "timeout-450": 450}
+    assert queued["timeout-300"]["win"] != queued["timeout-450"]["win"]
 
 
-def test_compare_shows_the_changed_parameter_and_win_rates_in_200_columns(project):
+def test_compare_shows_the_changed_parameter_and_win_rates_in_200_columns(project, queued):
     project.env["COLUMNS"] = "200"
     shown = project.dvc("exp", "show", *compare_flags()).stdout
     header = next(line for line in shown.splitlines() if "Experiment" in line)
@@ -80,7 +86,7 @@ def test_compare_shows_the_changed_parameter_and_win_rates_in_200_columns(projec
     assert 3 <= len(diff.splitlines()) <= 25, diff
 
 
-def test_plots_diff_draws_every_chart_offline(project, browser, tmp_path):
+def test_plots_diff_draws_every_chart_offline(project, queued, browser, tmp_path):
     project.dvc("plots", "diff", "HEAD", "timeout-300", "-o", str(tmp_path / "plots"))
     page = browser.open(tmp_path / "plots" / "index.html", settle_ms=1500)
     page.assert_clean()  # no console error, no network request, every image loaded
@@ -101,21 +107,6 @@ def test_plots_diff_draws_every_chart_offline(project, browser, tmp_path):
     assert not page.page.query_selector_all("input[type=range]")  # no smoothing slider
 
 
-def test_keep_one_on_a_branch_or_apply_it_then_drop_them_and_go_back(project):
-    committed = project.read_json("metrics/summary.json")
-    project.dvc("exp", "branch", "timeout-450", "timeout-450")
-    assert "timeout-450" in project.git("branch", "--list", "timeout-450").stdout
-    project.dvc("exp", "apply", "timeout-300")
-    assert "timeout_seconds: 300" in (project.root / "params" / "label.yaml").read_text()
-    assert project.read_json("metrics/summary.json")["win"] == experiments(project)["timeout-300"]["win"]
-    assert project.changed_stages() == set()  # params, dvc.lock and outputs agree: ready to commit
-    project.dvc("exp", "remove", "timeout-300", "timeout-450")
-    project.git("checkout", "--", "params", "dvc.lock", "metrics", "plots")
-    project.dvc("checkout")
-    assert project.git("status", "--porcelain").stdout == ""
-    assert project.read_json("metrics/summary.json") == committed and experiments(project) == {}
-
-
 def test_bad_parameter_fails_in_one_line_and_the_workspace_recovers(project):
     result = project.dvc("exp", "run", "-S", f"{TIMEOUT}=-5", check=False)
     output = result.stdout + result.stderr
@@ -127,3 +118,18 @@ def test_bad_parameter_fails_in_one_line_and_the_workspace_recovers(project):
     project.dvc("checkout")  # the README's recovery: no --force needed
     assert project.git("status", "--porcelain").stdout == ""
     assert project.changed_stages() == set()
+
+
+def test_keep_one_on_a_branch_or_apply_it_then_drop_them_and_go_back(project, queued):
+    committed = project.read_json("metrics/summary.json")
+    project.dvc("exp", "branch", "timeout-450", "timeout-450")
+    assert "timeout-450" in project.git("branch", "--list", "timeout-450").stdout
+    project.dvc("exp", "apply", "timeout-300")
+    assert "timeout_seconds: 300" in (project.root / "params" / "label.yaml").read_text()
+    assert project.read_json("metrics/summary.json")["win"] == queued["timeout-300"]["win"]
+    assert project.changed_stages() == set()  # params, dvc.lock and outputs agree: ready to commit
+    project.dvc("exp", "remove", "timeout-300", "timeout-450")
+    project.git("checkout", "--", "params", "dvc.lock", "metrics", "plots")
+    project.dvc("checkout")
+    assert project.git("status", "--porcelain").stdout == ""
+    assert project.read_json("metrics/summary.json") == committed and experiments(project) == {}
