@@ -65,7 +65,11 @@ def queued(project) -> dict[str, dict]:
     project.dvc("queue", "start", "-j", "2")
     while set(queue_states(project).values()) & {"Queued", "Running"}:
         time.sleep(5)
-    return experiments(project)
+    found = experiments(project)
+    # DVC's known race between parallel workers (treeverse/dvc#8014, #10673) can report a run
+    # as Success yet never record it; seen once in three runs on a loaded 2-core machine
+    assert set(found) == {"timeout-300", "timeout-450"}, (queue_states(project), sorted(found))
+    return found
 
 
 def test_queued_experiments_run_two_at_a_time(project, queued):
