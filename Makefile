@@ -5,7 +5,7 @@ PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup browser demo test bench bench-history clean pages
+.PHONY: setup browser demo test bench bench-history compare clean pages
 
 setup: $(STAMP)
 
@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
 	$(PYTHON) -m ipykernel install --sys-prefix --name es-pipeline --display-name "Python (es-pipeline)"
+	$(VENV)/bin/es-pipeline plots-template
 	touch $(STAMP)
 
 demo: setup
@@ -32,6 +33,12 @@ test: setup browser
 # every page (reports/**/*.html and the executed notebooks) from the DVC remote, without the data
 pages: setup
 	dvc ls -R --dvc-only . reports | sed 's|^|reports/|' | xargs dvc pull
+
+# experiments side by side, narrow enough for a 200-column terminal: the parameters that differ,
+# the headline win rates (always) and rows/sessions/filled share when they differ; no hashes
+COMPARE := dvc exp show --no-pager --only-changed --keep '^win\.' --drop 'Created|State|Executor|sanity|months\.|.*/'
+compare: setup
+	$(COMPARE)
 
 bench: setup
 	$(PYTHON) bench/run_bench.py

@@ -7,10 +7,11 @@ month is processed whether it runs in ``dvc repro``, a notebook or a shell.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from es_pipeline.errors import PipelineError
+from es_pipeline.errors import DEBUG_ENV, PipelineError
 from es_pipeline.logs import setup_logging
 
 
@@ -137,6 +138,18 @@ def _demo(args) -> None:
     run_demo(days=args.days)
 
 
+def _check_params(args) -> None:
+    from es_pipeline.params import load_params
+
+    load_params(args.params_dir)
+
+
+def _plots_template(args) -> None:
+    from es_pipeline.plots_page import write_template
+
+    print(f"wrote {write_template(args.out)} (dvc plots pages draw offline)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="es-pipeline", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -205,7 +218,6 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--repair", action="store_true",
                      help="remove corrupt cache objects, storing them again from good workspace files")
 
-
     nb = add("notebook", _notebook, "execute a stage notebook (papermill) into a stable .ipynb and an offline HTML page")
     nb.add_argument("notebook", help="notebooks/<stage>.ipynb")
     nb.add_argument("output", help="executed notebook, e.g. reports/<stage>/<month>.ipynb")
@@ -229,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="workers share no filesystem: they clone from this git remote and exchange "
                           "outputs through the DVC remote (default with --scheduler: workers share this folder)")
 
+    check = add("check-params", _check_params,
+                "validate params/*.yaml (stages run this first: a bad value fails in one line)")
+    check.add_argument("--params-dir", default="params")
+
+    page = add("plots-template", _plots_template, "write the offline page template dvc plots uses")
+    page.add_argument("--out", default=".dvc/plots/offline.html")
+
     demo = add("demo", _demo, "generate the default months, dvc repro, verify, dvc push, print a summary")
     demo.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
     return parser
@@ -240,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args) or 0
     except PipelineError as exc:
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -12,7 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from es_pipeline.params import load_params
+from es_pipeline.plots_page import write_template
 from es_pipeline.stages.common import log
 from es_pipeline.storage import remote_location
 from es_pipeline.verify import check_before_push
@@ -35,20 +38,48 @@ def ensure_raw_months(params_dir: str | Path = "params", days: int | None = None
                  f"{summary.records:,}")
 
 
+def pin_local_remotes(repo_root: str | Path = ".") -> dict[str, str]:
+    """Write the absolute path of each local-folder remote into ``.dvc/config.local``.
+
+    ``.dvc/config`` names the demo's folders relative to the repository (``../storage/raw``),
+    which DVC resolves against the ``.dvc`` folder it reads: inside the temporary copy a queued
+    experiment runs in, that is an empty folder. DVC copies ``config.local`` into those copies,
+    so an absolute path there reaches them. Remotes already set in ``config.local`` (S3, another
+    folder) and URLs (s3://...) are left alone. Returns what was pinned.
+    """
+    from dvc.repo import Repo
+
+    pinned = {}
+    with Repo(str(repo_root)) as repo:
+        local = repo.config.read("local").get("remote", {})
+        for name, config in repo.config["remote"].items():
+            url = str(config["url"])
+            if name not in local and Path(url).is_absolute():
+                pinned[name] = url
+        if pinned:
+            with repo.config.edit("local") as conf:
+                for name, url in pinned.items():
+                    conf["remote"].setdefault(name, {})["url"] = url
+    for name, url in pinned.items():
+        log.info("remote %s pinned to %s in .dvc/config.local", name, url)
+    return pinned
+
+
 def _dvc(*args: str) -> None:
     log.info("$ dvc %s", " ".join(args))
     subprocess.run(["dvc", *args], check=True)
 
 
 def summary_text(metrics_dir: str | Path = "metrics", reports_dir: str | Path = "reports",
-                 params_dir: str | Path = "params") -> str:
+                 params_dir: str | Path = "params", plots_dir: str | Path = "plots") -> str:
     summary = json.loads((Path(metrics_dir) / "summary.json").read_text())
+    months = pd.read_csv(Path(plots_dir) / "months.csv", dtype={"month": str})
     modes = [m.name for m in load_params(params_dir).label.modes]
     lines = ["", "es-pipeline demo: done", "", f"{'month':<9}{'rows':>12}{'sessions':>10}{'filled':>9}"]
-    for month, row in summary["months"].items():
-        lines.append(f"{month:<9}{row['rows']:>12,}{row['sessions']:>10}{row['filled_fraction']:>9.1%}")
+    for row in months.itertuples():
+        lines.append(f"{row.month:<9}{row.rows:>12,}{row.sessions:>10}{row.filled_fraction:>9.1%}")
     lines += ["", "win rate per mode (all months):"]
-    lines += [f"  {mode:<20}{summary['win_rate'][mode]:>7.1%}" for mode in modes]
+    lines += [f"  {mode:<20}{summary['win'][mode]:>7.1%}" for mode in modes]
     reports = Path(reports_dir)
     lines += [
         "",
@@ -56,13 +87,15 @@ def summary_text(metrics_dir: str | Path = "metrics", reports_dir: str | Path = 
         f"open first:          {reports}/index.html (a row per month, links to every page; offline)",
         f"month pages:         {reports}/{{filter,label,featurize}}/<month>.html (and the executed .ipynb)",
         f"report:              {reports}/report.html (and {reports}/report.ipynb)",
-        "compare experiments: dvc exp run -S 'params/label.yaml:label.timeout_seconds=600' && dvc exp show",
+        "compare experiments: dvc exp run -S 'params/label.yaml:label.timeout_seconds=600' && make compare",
     ]
     return "\n".join(lines)
 
 
 def run_demo(days: int | None = None) -> None:
     start = time.perf_counter()
+    pin_local_remotes()
+    write_template()
     ensure_raw_months(days=days)
     _dvc("repro")
     check_before_push()  # a corrupt cache object must never reach the shared remote

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
+
+DEBUG_ENV = "ES_PIPELINE_DEBUG"  # set to 1 for full tracebacks in notebooks
 
 
 class PipelineError(Exception):
     """Base class for every error the pipeline raises on bad input or bad configuration."""
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython (so a papermill notebook) shows the one-line message, not a traceback.
+
+        The message already names the file, key or rule; the stack adds nothing for a user.
+        With ES_PIPELINE_DEBUG=1 IPython falls back to its full traceback.
+        """
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            raise NotImplementedError  # IPython's signal to render the usual traceback
+        return [f"{type(self).__name__}: {self}"]
 
 
 class ParamsError(PipelineError):

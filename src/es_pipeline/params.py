@@ -8,6 +8,7 @@ the file, the key and the allowed range, before any stage starts work.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -50,8 +51,11 @@ class _Section:
         if not isinstance(data, dict):
             raise ParamsError(file, key, "a mapping", data)
         self.data, self.file, self.key = data, file, key
+        self.read: set[str] = set()
+        self.children: list[_Section] = []
 
     def _raw(self, name: str, default: Any = ...) -> Any:
+        self.read.add(name)
         if name in self.data:
             return self.data[name]
         if default is ...:
@@ -65,7 +69,20 @@ class _Section:
         return f"{self.key}.{name}" if self.key else name
 
     def section(self, name: str) -> _Section:
-        return _Section(self._raw(name), self.file, self._path(name))
+        child = _Section(self._raw(name), self.file, self._path(name))
+        self.children.append(child)
+        return child
+
+    def reject_unknown(self) -> None:
+        """A key nothing read is a typo (``timeout_secs``) that would silently keep the default."""
+        for name in self.data:
+            if name not in self.read:
+                close = difflib.get_close_matches(str(name), sorted(map(str, self.read)), n=1, cutoff=0.5)
+                hint = f"a known key (did you mean {self._path(close[0])}?)" if close else \
+                    f"a known key ({', '.join(sorted(map(str, self.read))) or 'none'})"
+                raise ParamsError(self.file, self._path(str(name)), hint, "unknown key")
+        for child in self.children:
+            child.reject_unknown()
 
     def number(self, name: str, lo: float, hi: float, default: Any = ..., integer: bool = False):
         value = self._raw(name, default)
@@ -229,9 +246,13 @@ def _read_yaml(path: Path) -> Any:
         raise ParamsError(path, "(file)", "valid YAML", str(exc)) from None
 
 
-def _root(params_dir: Path, name: str) -> _Section:
+def _root(params_dir: Path, name: str, build):
+    """Read ``<name>.yaml``, build its typed value, then reject every key the build did not read."""
     path = params_dir / f"{name}.yaml"
-    return _Section(_read_yaml(path) or {}, path, "").section(name)
+    top = _Section(_read_yaml(path) or {}, path, "")
+    value = build(top.section(name))
+    top.reject_unknown()
+    return value
 
 
 def _market(s: _Section) -> MarketParams:
@@ -301,9 +322,6 @@ def _label(s: _Section) -> LabelParams:
 
 def _features(s: _Section) -> FeatureParams:
     w = s.section("windows")
-    unknown = set(w.data) - set(FEATURE_WINDOWS)
-    if unknown:
-        raise w.fail(sorted(unknown)[0], f"one of {', '.join(FEATURE_WINDOWS)}", "unknown key")
     windows = {name: w.integer(name, 2, 100_000) for name in FEATURE_WINDOWS}
     b = s.section("time_buckets")
     buckets = {}
@@ -325,11 +343,23 @@ def _features(s: _Section) -> FeatureParams:
     )
 
 
-def _dataset(s: _Section) -> DatasetParams:
-    return DatasetParams(
-        decay_rate=s.number("decay_rate", 0.0, 10.0),
-        reference_month=s.optional_month("reference_month"),
-    )
+REFERENCE_MONTHS_AHEAD = 12  # a reference month this far past the last listed one is a typo, not a plan
+
+
+def _months_after(month: str, count: int) -> str:
+    year, number = map(int, month.split("-"))
+    index = year * 12 + number - 1 + count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _dataset(s: _Section, last_month: str) -> DatasetParams:
+    reference = s.optional_month("reference_month")
+    latest = _months_after(last_month, REFERENCE_MONTHS_AHEAD)
+    # an earlier reference would give later months weights above their undecayed value
+    if reference is not None and not last_month <= reference <= latest:
+        raise s.fail("reference_month", f"null or a month from {last_month} (the last listed month) "
+                     f"to {latest}", reference)
+    return DatasetParams(decay_rate=s.number("decay_rate", 0.0, 10.0), reference_month=reference)
 
 
 def _months(s: _Section) -> tuple[MonthEntry, ...]:
@@ -348,18 +378,12 @@ def _months(s: _Section) -> tuple[MonthEntry, ...]:
 def load_params(params_dir: str | Path = "params") -> Params:
     """Load and validate every parameter file; the only place YAML is read."""
     params_dir = Path(params_dir)
-    dataset_section = _root(params_dir, "dataset")
-    dataset, months = _dataset(dataset_section), _months(_root(params_dir, "months"))
-    last = months[-1].month
-    if dataset.reference_month is not None and dataset.reference_month < last:
-        # an earlier reference would give later months weights above their undecayed value
-        raise dataset_section.fail("reference_month", f"null or a month >= the last listed month {last}",
-                                   dataset.reference_month)
+    months = _root(params_dir, "months", _months)
     return Params(
-        market=_market(_root(params_dir, "market")),
-        filter=_filter(_root(params_dir, "filter")),
-        label=_label(_root(params_dir, "label")),
-        features=_features(_root(params_dir, "features")),
-        dataset=dataset,
+        market=_root(params_dir, "market", _market),
+        filter=_root(params_dir, "filter", _filter),
+        label=_root(params_dir, "label", _label),
+        features=_root(params_dir, "features", _features),
+        dataset=_root(params_dir, "dataset", lambda s: _dataset(s, months[-1].month)),
         months=months,
     )

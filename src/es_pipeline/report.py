@@ -61,6 +61,7 @@ def build_report(params: Params, metrics_dir: str | Path, dataset: str | Path) -
         "sessions": {m: filt[m]["sessions"] for m in months},
         "early_close_sessions": {m: filt[m]["early_close_sessions"] for m in months},
         "filled_fraction": {m: filt[m]["filled_fraction"] for m in months},
+        "filled_rows": {m: filt[m]["filled_rows"] for m in months},
         "records_in": {m: filt[m]["records_in"] for m in months},
         "dropped": {m: filt[m]["dropped_total"] for m in months},
         "roll_dates": {m: ", ".join(filt[m]["roll_dates"]) for m in months},
@@ -73,19 +74,27 @@ def build_report(params: Params, metrics_dir: str | Path, dataset: str | Path) -
     weight = pd.DataFrame({m: {mode: label[m]["modes"][mode]["mean_winner_weight"] for mode in modes}
                            for m in months}).T
     nan_share = pd.DataFrame({m: feat[m]["nan_share"] for m in months})
-    rows = table["rows"]
-    overall_win = {mode: float((win_rate[mode] * rows).sum() / rows.sum()) for mode in modes}
-    summary = {
-        "rows": int(rows.sum()),
-        "months": {m: {"rows": int(rows[m]), "sessions": int(table.at[m, "sessions"]),
-                       "filled_fraction": float(table.at[m, "filled_fraction"])} for m in months},
-        "filled_fraction": float((table["filled_fraction"] * rows).sum() / rows.sum()),
-        "win_rate": overall_win,
-        "mean_winner_weight": {mode: float(weight[mode].mean()) for mode in modes},
-        "feature_nan_share_mean": float(nan_share.mean().mean()),
-    }
     return Report(table, win_rate.rename_axis("month"), weight.rename_axis("month"),
-                  nan_share.rename_axis("feature"), summary)
+                  nan_share.rename_axis("feature"), headline(table, win_rate, weight, nan_share))
+
+
+def headline(table: pd.DataFrame, win_rate: pd.DataFrame, weight: pd.DataFrame, nan_share: pd.DataFrame) -> dict:
+    """The few numbers ``dvc exp show`` / ``dvc metrics diff`` compare: none of them grows with the months.
+
+    Win rates and the filled share are row-weighted over the months; ``win.all`` is the mean
+    over the modes; the sanity numbers catch broken labels (winner weight) or features (NaN share).
+    """
+    rows = table["rows"]
+    per_mode = {mode: float((win_rate[mode] * rows).sum() / rows.sum()) for mode in win_rate.columns}
+    return {
+        "rows": int(rows.sum()),
+        "sessions": int(table["sessions"].sum()),
+        "months": len(table),
+        "filled_fraction": float((table["filled_fraction"] * rows).sum() / rows.sum()),
+        "win": {"all": sum(per_mode.values()) / len(per_mode), **per_mode},
+        "sanity": {"winner_weight_mean": float(weight.mean().mean()),
+                   "feature_nan_share": float(nan_share.mean().mean())},
+    }
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -93,17 +102,18 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(tmp, index=False, float_format="%.6f")
 
 
+def plot_tables(report: Report) -> dict[str, pd.DataFrame]:
+    """Per-month series for ``dvc plots``: one row per month, win rates long (one line per mode)."""
+    months = report.months.reset_index()[["month", "rows", "sessions", "early_close_sessions",
+                                          "filled_fraction", "filled_rows", "dropped"]]
+    win_rate = report.win_rate.reset_index().melt(id_vars="month", var_name="mode", value_name="win_rate")
+    return {"months.csv": months, "win_rate.csv": win_rate}
+
+
 def write_outputs(report: Report, summary_out: str | Path, plots_dir: str | Path) -> None:
-    """summary.json for ``dvc metrics``; one CSV per plot (one per mode for win rates) for ``dvc plots``."""
+    """summary.json (headline numbers) for ``dvc metrics``; month-by-month CSVs for ``dvc plots``."""
     plots_dir = Path(plots_dir)
     write_metrics(report.summary, summary_out)
-    months = report.months.reset_index()
-    _write_csv(months[["month", "rows"]], plots_dir / "rows_per_month.csv")
-    _write_csv(months[["month", "filled_fraction"]], plots_dir / "filled_fraction.csv")
-    win_dir = plots_dir / "win_rate"
-    for stale in win_dir.glob("*.csv") if win_dir.exists() else []:
-        stale.unlink()
-    for mode in report.win_rate.columns:
-        frame = report.win_rate[mode].rename("win_rate").reset_index()
-        _write_csv(frame, win_dir / f"{mode}.csv")
+    for name, frame in plot_tables(report).items():
+        _write_csv(frame, plots_dir / name)
     log.info("wrote %s and plot data in %s", summary_out, plots_dir)

@@ -46,10 +46,11 @@ def test_dataset_rows_equal_filtered_rows(project):
     assert {f"{y}-{int(m):02d}": n for (y, m), n in per_month.items()} == filtered
     summary = project.read_json("metrics/summary.json")
     assert summary["rows"] == sum(filtered.values())
-    assert set(summary["win_rate"]) == {"low_vol_long", "normal_vol_long", "high_vol_long",
-                                        "low_vol_short", "normal_vol_short", "high_vol_short"}
-    assert sorted(p.name for p in (project.root / "plots" / "win_rate").iterdir()) == sorted(
-        f"{m}.csv" for m in summary["win_rate"])
+    modes = {"low_vol_long", "normal_vol_long", "high_vol_long", "low_vol_short", "normal_vol_short", "high_vol_short"}
+    assert set(summary["win"]) == {"all", *modes}
+    win_rate = pd.read_csv(project.root / "plots" / "win_rate.csv")
+    assert set(win_rate["mode"]) == modes and len(win_rate) == len(modes) * len(MONTHS)
+    assert pd.read_csv(project.root / "plots" / "months.csv")["rows"].sum() == summary["rows"]
 
 
 def test_second_repro_runs_nothing(project):
@@ -89,7 +90,7 @@ def test_experiment_reruns_label_and_what_follows_and_changes_metrics(project):
     run = project.dvc("exp", "run", "-n", "short-timeout", "-S", "params/label.yaml:label.timeout_seconds=120")
     assert ran_stages(run.stdout) == {"label@2025-11", "label@2025-12", "dataset@2025-11", "dataset@2025-12", "report", "site"}
     changed = project.read_json("metrics/summary.json")
-    assert changed["win_rate"] != baseline["win_rate"]
+    assert changed["win"] != baseline["win"]
     assert changed["rows"] == baseline["rows"]
     shown = project.dvc("exp", "show", "--json").stdout
     assert "short-timeout" in shown

@@ -64,14 +64,23 @@ def test_defaults_match_the_spec():
     ("dataset", "decay_rate: 0.05", "decay_rate: -0.1", r"dataset\.decay_rate must be a number in \[0\.0, 10\.0\]"),
     ("dataset", "reference_month: null", "reference_month: 2025-13", r"dataset\.reference_month must be null or a month"),
     ("dataset", "reference_month: null", "reference_month: 2025-11",
-     r"dataset\.yaml: dataset\.reference_month must be null or a month >= the last listed month 2025-12"),
+     r"dataset\.yaml: dataset\.reference_month must be null or a month from 2025-12 \(the last listed month\) to 2026-12"),
+    ("dataset", "reference_month: null", "reference_month: 2031-01", r"dataset\.reference_month must be null or a month from 2025-12"),
     ("months", '"2025-11": {raw:', '"2025-1": {raw:', r"months\.yaml: months\.2025-1 must be a month key YYYY-MM"),
     ("months", "symbols: ES.FUT.2025-11.ohlcv-1s.dbn.zst, ", "",
      r"months\.2025-11\.symbols must be a value \(the key is missing\)"),
     ("months", "partition: year=2025/month=11", "partition: year=2025/month=12",
      r"months\.yaml: months\.2025-11\.partition must be a string matching year=2025/month=11"),
+    # unknown keys are typos that would silently keep a default: name the closest known key
+    ("filter", "bad_rows: error", "bad_row: drop", r"filter\.yaml: filter\.bad_row must be a known key \(did you mean filter\.bad_rows\?\), got 'unknown key'"),
+    ("label", "timeout_seconds: 900", "timeout_seconds: 900\n  timeout_secs: 600", r"label\.timeout_secs must be a known key \(did you mean label\.timeout_seconds\?\)"),
+    ("market", "tick_size: 0.25", "tick_size: 0.25\n  tick_sise: 0.5", r"market\.yaml: market\.tick_sise .*did you mean market\.tick_size"),
+    ("label", "target_ticks: 12}", "target_ticks: 12, stop_tick: 3}", r"label\.modes\.low_vol_long\.stop_tick .*did you mean label\.modes\.low_vol_long\.stop_ticks"),
+    ("features", "short_range: 300", "short_range: 300\n    short_rnage: 300", r"features\.windows\.short_rnage .*did you mean features\.windows\.short_range"),
+    ("dataset", "dataset:", "datasets:\n  decay_rate: 0.1\ndataset:", r"dataset\.yaml: datasets must be a known key \(did you mean dataset\?\)"),
+    ("months", "months:", "month:\n  x: 1\nmonths:", r"months\.yaml: month must be a known key \(did you mean months\?\)"),
 ])
-def test_invalid_values_are_rejected_naming_file_key_and_range(params_dir, name, old, new, message):
+def test_invalid_values_and_unknown_keys_are_rejected_naming_file_key_and_range(params_dir, name, old, new, message):
     edit(params_dir, name, old, new)
     with pytest.raises(ParamsError, match=message):
         load_params(params_dir)
@@ -90,3 +99,13 @@ def test_a_seventh_mode_is_a_parameter_edit(params_dir):
     edit(params_dir, "label", "  weights:", "    scalp_long: {direction: long, stop_ticks: 2, target_ticks: 3}\n  weights:")
     modes = load_params(params_dir).label.modes
     assert [m.name for m in modes][-1] == "scalp_long" and len(modes) == 7
+
+
+def test_notebooks_show_a_params_error_as_one_line(monkeypatch):
+    error = ParamsError("params/label.yaml", "label.timeout_seconds", "an integer in [1, 86400]", -5)
+    monkeypatch.delenv("ES_PIPELINE_DEBUG", raising=False)
+    assert error._render_traceback_() == [
+        "ParamsError: params/label.yaml: label.timeout_seconds must be an integer in [1, 86400], got -5"]
+    monkeypatch.setenv("ES_PIPELINE_DEBUG", "1")
+    with pytest.raises(NotImplementedError):
+        error._render_traceback_()
