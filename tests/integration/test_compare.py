@@ -15,6 +15,8 @@ import shlex
 
 import pytest
 
+from es_pipeline.months import render
+from es_pipeline.params import MonthEntry
 from tests.integration.project import REPO_ROOT, Project
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("compare")]
@@ -39,8 +41,9 @@ def columns(project: Project, *flags: str) -> list[str]:
 @pytest.fixture(scope="module", params=[2, 185], ids=lambda n: f"{n}-months")
 def project(request, tmp_path_factory) -> Project:
     project = Project.copy_of_repo(tmp_path_factory.mktemp(f"months{request.param}"))
-    lines = ["months:"] + [f'  "{m}": {{raw: ES.FUT.{m}.ohlcv-1s.dbn.zst}}' for m in month_list(request.param)]
-    (project.root / "params" / "months.yaml").write_text("\n".join(lines) + "\n")
+    raw = "ES.FUT.{}.ohlcv-1s.dbn.zst".format
+    (project.root / "params" / "months.yaml").write_text(
+        render({m: MonthEntry(m, raw(m), raw(m)) for m in month_list(request.param)}))
     (project.root / "metrics").mkdir()
     (project.root / "metrics" / "summary.json").write_bytes((REPO_ROOT / "metrics" / "summary.json").read_bytes())
     project.git("add", "-A")
@@ -56,10 +59,11 @@ def test_metrics_are_a_few_headline_numbers_whatever_the_month_count(project):
     assert len(metrics["metrics/summary.json"]) == 13  # rows, sessions, months, filled, win.all + 6 modes, 2 sanity
     shown = columns(project)
     per_month = [c for c in shown if re.search(r"\d{4}-\d{2}", c)]
-    # what DVC itself adds per month: a hash column for the raw file and for the filtered file the
-    # label and featurize stages read, and the raw object name the filter stage interpolates
-    assert len(per_month) == 3 * project.months
-    assert not [c for c in per_month if not c.endswith((".parquet", ".zst", ".raw"))]
+    # what DVC itself adds per month: a hash column for each file a per-month stage reads (raw,
+    # filtered, labels, features; the symbols object is the raw one here) and one column for each
+    # month-list value a stage interpolates (raw, symbols, partition): `make compare` drops them all
+    assert len(per_month) == 7 * project.months
+    assert not [c for c in per_month if not c.endswith((".parquet", ".zst", ".raw", ".symbols", ".partition"))]
     print(f"\nplain dvc exp show at {project.months} months: {len(shown)} columns")
 
 

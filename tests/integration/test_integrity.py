@@ -105,6 +105,7 @@ def test_pull_rejects_a_corrupt_remote_object(project):
     remote = project.root / "storage" / "dvc-remote" / "files" / "md5" / md5[:2] / md5[2:]
     output = project.root / "data" / "filtered" / "2025-11.parquet"
     good = cached.read_bytes()
+    project.dvc("push", "data/filtered/2025-11.parquet")  # whatever ran before in this project
     flip_byte(remote)
     cached.unlink()
     output.unlink()
