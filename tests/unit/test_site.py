@@ -45,6 +45,16 @@ def test_abnormal_months_are_flagged_with_the_reason():
     assert row.pages == {"filter": "filter/2025-12.html", "featurize": "featurize/2025-12.html"}
 
 
+def test_a_month_run_without_definitions_is_flagged():
+    summary = filter_summary(symbology="instrument_id", primary={"2025-12-10": "id:5482", "2025-12-11": "id:7"})
+    row = site.month_row("2025-12", {"filter": summary, "label": LABEL, "featurize": FEATURES}, MODES)
+    cell = row.cells["contract / roll"]
+    assert cell.text == "id:5482 → id:7 (roll 12-11)" and "without definitions" in cell.problem
+    named = site.month_row("2025-12", {"filter": filter_summary(symbology="raw_symbol"), "label": LABEL,
+                                       "featurize": FEATURES}, MODES)
+    assert not named.cells["contract / roll"].problem
+
+
 def test_a_month_no_stage_has_run_for_is_listed_as_not_run(tmp_path):
     (tmp_path / "filter").mkdir()
     (tmp_path / "filter" / "2025-11.json").write_text(json.dumps(filter_summary()))
