@@ -13,6 +13,7 @@ files (with the traceback) and then raises.
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,7 @@ from nbconvert import HTMLExporter  # noqa: E402
 from es_pipeline.errors import PipelineError  # noqa: E402
 from es_pipeline.files import atomic_path  # noqa: E402
 from es_pipeline.logs import STAGE_LOG_ENV, log  # noqa: E402
+from es_pipeline.warmkernel import forked_peak_mb  # noqa: E402
 
 VOLATILE = ("start_time", "end_time", "duration")
 ADDED_BY_PAPERMILL = ("injected-parameters", "papermill-error-cell-tag")  # cells created with random ids
@@ -79,6 +81,12 @@ def _write(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def peak_rss_mb() -> float:
+    """This process's, its kernel's (child or forked from the zygote) and any other child's peak RSS."""
+    own, children = (resource.getrusage(who).ru_maxrss / 1024 for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return max(own, children, forked_peak_mb())
+
+
 def run(notebook: str, output: str, html: str, parameters: dict[str, str], kernel: str = "es-pipeline",
         cwd: str = ".") -> None:
     """Execute ``notebook`` into ``output`` (.ipynb) and ``html``; if a cell failed, raise after writing both."""
@@ -103,8 +111,8 @@ def run(notebook: str, output: str, html: str, parameters: dict[str, str], kerne
     _write(out, nbformat.writes(nb) + "\n")
     index = os.path.relpath(Path(cwd) / "reports" / "index.html", page_path.parent)
     _write(page_path, page(nb, f"{Path(notebook).stem} {parameters.get('month', '')}".strip(), index))
-    log.info("%s -> %s + %s: executed in %.1f s, saved in %.1f s%s", notebook, out, page_path,
-             executed - started, time.perf_counter() - executed, " (FAILED)" if failure else "")
+    log.info("%s -> %s + %s: executed in %.1f s, saved in %.1f s, peak RSS %.0f MB%s", notebook, out, page_path,
+             executed - started, time.perf_counter() - executed, peak_rss_mb(), " (FAILED)" if failure else "")
     if failure is not None:
         raise PipelineError(f"{out}: cell [{failure.exec_count}] raised {failure.ename}: {failure.evalue} "
                             f"(traceback in {out} and {page_path})") from failure
