@@ -196,6 +196,23 @@ def _unchanged(files: dict[str, tuple[int, int]]) -> bool:
     return True
 
 
+def _load_compiled() -> None:
+    """Load every numba function's cached machine code now, not on each kernel's first call.
+
+    Best effort through numba's cache index (not a public API): anything it cannot load is left
+    to the kernel, which loads or compiles it exactly as a cold kernel would.
+    """
+    from numba.core.dispatcher import Dispatcher
+
+    for module in [m for name, m in sys.modules.items() if name.startswith("es_pipeline")]:
+        for function in [v for v in vars(module).values() if isinstance(v, Dispatcher) and v._cache is not None]:
+            try:
+                for key in function._cache._cache_file._load_index():
+                    function.compile(key[0])
+            except Exception:  # noqa: BLE001 - an optimisation only
+                continue
+
+
 def _peer(conn: socket.socket) -> tuple[int, int]:
     """(pid, uid) of the process on the other end of a unix socket, as the OS tells it."""
     pid, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
@@ -256,6 +273,7 @@ def serve(address: Path) -> None:
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     for name in PRELOAD:
         __import__(name)
+    _load_compiled()
     files = _module_files()
     address.unlink(missing_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
