@@ -8,14 +8,39 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import sys
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 matplotlib.rcParams["svg.hashsalt"] = "es-pipeline"  # SVG element ids are random otherwise
+
+
+def png_in_one_draw(fig: Figure) -> str | None:
+    """The figure as base64 PNG, drawn once: its constrained layout is computed, then frozen.
+
+    The inline backend's default (``bbox_inches="tight"``, layout engine left on) draws every
+    figure twice, once only to measure it; constrained layout already keeps titles, labels and
+    outside legends inside the canvas, so one draw at the same size gives the same picture.
+    """
+    from IPython.core.pylabtools import print_figure
+
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+    return print_figure(fig, "png", bbox_inches=None, base64=True)
+
+
+def _show_figures_in_one_draw() -> None:
+    """In a notebook kernel, figures are shown as PNG through ``png_in_one_draw``."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, png_in_one_draw)
 
 INT = "{:,.0f}"
 PCT = "{:.1%}"
@@ -104,6 +129,7 @@ def figure(size: tuple[float, float]) -> Figure:
     """A figure not registered with pyplot, so a notebook shows it once (as the cell's value)."""
     fig = plt.figure(figsize=size, layout="constrained")
     plt.close(fig)
+    _show_figures_in_one_draw()  # after plt.figure: the inline backend registers its own formatter on first use
     return fig
 
 
@@ -120,6 +146,12 @@ def legend_outside(ax) -> None:
     """Legend to the right of the axes, never over the lines."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+
+
+def few_ticks(ax, x: int = 5, y: int = 4) -> None:
+    """At most ``x``/``y`` major ticks: small axes stay readable and every tick label costs layout time."""
+    ax.xaxis.set_major_locator(MaxNLocator(x))
+    ax.yaxis.set_major_locator(MaxNLocator(y))
 
 
 def date_ticks(ax, labels: list[str], max_labels: int = 16, rotation: int = 0) -> None:
