@@ -63,3 +63,9 @@ def test_a_notebook_figure_is_drawn_once_at_its_own_size():
     display.figure((1, 1))  # the first figure in a kernel installs the one-draw formatter
     assert shell.display_formatter.formatters["image/png"].lookup_by_type(Figure) is display.png_in_one_draw
     InteractiveShell.clear_instance()
+
+
+def test_table_html_aligns_numbers_right_and_escapes_text():
+    html = display.Table(pd.DataFrame({"note": ["a<b"], "rows": [3]}))._repr_html_()
+    assert '<th style="text-align: left;">rows</th>' in html  # headers left, as text
+    assert '<td style="text-align: left;">a&lt;b</td><td style="text-align: right;">3</td>' in html
