@@ -129,9 +129,13 @@ def modes_table(label) -> Table:
     }))
 
 
-def figure(size: tuple[float, float]) -> Figure:
-    """A figure not registered with pyplot, so a notebook shows it once (as the cell's value)."""
-    fig = plt.figure(figsize=size, layout="constrained")
+def figure(size: tuple[float, float], layout: str | None = "constrained") -> Figure:
+    """A figure not registered with pyplot, so a notebook shows it once (as the cell's value).
+
+    ``layout=None`` for grids of small axes placed by fixed margins: constrained layout measures
+    every tick label of every axes twice, the largest cost of such a figure.
+    """
+    fig = plt.figure(figsize=size, layout=layout)
     plt.close(fig)
     _show_figures_in_one_draw()  # after plt.figure: the inline backend registers its own formatter on first use
     return fig
