@@ -129,15 +129,23 @@ def modes_table(label) -> Table:
     }))
 
 
-def figure(size: tuple[float, float], layout: str | None = "constrained") -> Figure:
+LEGEND_RIGHT = {"left": 0.8, "right": 1.9, "bottom": 0.6, "top": 0.4, "wspace": 0.2}  # inches; room for legend_outside
+
+
+def figure(size: tuple[float, float], margins: dict[str, float] | None = None) -> Figure:
     """A figure not registered with pyplot, so a notebook shows it once (as the cell's value).
 
-    ``layout=None`` for grids of small axes placed by fixed margins: constrained layout measures
-    every tick label of every axes twice, the largest cost of such a figure.
+    With ``margins`` (left, right, bottom, top in inches; wspace/hspace as fractions) the axes are
+    placed by hand instead of by constrained layout, which measures every tick label twice: the
+    largest drawing cost of grids of small axes and of one-axes charts with an outside legend.
     """
-    fig = plt.figure(figsize=size, layout=layout)
+    fig = plt.figure(figsize=size, layout=None if margins else "constrained")
     plt.close(fig)
     _show_figures_in_one_draw()  # after plt.figure: the inline backend registers its own formatter on first use
+    if margins:
+        (width, height), rest = size, dict(margins)
+        fig.subplots_adjust(left=rest.pop("left") / width, right=1 - rest.pop("right") / width,
+                            bottom=rest.pop("bottom") / height, top=1 - rest.pop("top") / height, **rest)
     return fig
 
 
@@ -156,9 +164,9 @@ def legend_outside(ax) -> None:
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
 
 
-def few_ticks(ax, x: int = 5, y: int = 4) -> None:
+def few_ticks(ax, x: int = 5, y: int = 4, integer_x: bool = False) -> None:
     """At most ``x``/``y`` major ticks: small axes stay readable and every tick label costs layout time."""
-    ax.xaxis.set_major_locator(MaxNLocator(x))
+    ax.xaxis.set_major_locator(MaxNLocator(x, integer=integer_x))
     ax.yaxis.set_major_locator(MaxNLocator(y))
 
 

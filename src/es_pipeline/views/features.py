@@ -62,11 +62,9 @@ def feature_histograms(result, names=KEY_FEATURES, bins: int = 60, clip: float =
     names = [n for n in names if n in result.features.columns]
     cols = 4
     rows = max(1, math.ceil(len(names) / cols))
-    height = 2.8 * rows
-    fig = figure((4 * cols, height), layout=None)
-    axes = fig.subplots(rows, cols, squeeze=False, gridspec_kw={
-        "left": 0.05, "right": 0.99, "wspace": 0.3, "hspace": 0.55,
-        "bottom": 0.35 / height, "top": 1 - 0.6 / height})  # inches: x tick labels below, suptitle above
+    fig = figure((4 * cols, 2.8 * rows), {"left": 0.8, "right": 0.15, "bottom": 0.35, "top": 0.6,
+                                          "wspace": 0.3, "hspace": 0.55})
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, name in zip(axes.flat, names):
         values = result.features[name].to_numpy(dtype=np.float64)
         values = values[np.isfinite(values)]

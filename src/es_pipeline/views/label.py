@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from es_pipeline.labeling import OUTCOMES, modes_in
-from es_pipeline.views.display import PCT, Table, date_ticks, few_ticks, figure, legend_outside, modes_table, percent_axis
+from es_pipeline.views.display import LEGEND_RIGHT, PCT, Table, date_ticks, few_ticks, figure, legend_outside, modes_table, percent_axis
 
 __all__ = ["modes_table", "outcome_table", "plot_weight_histogram", "plot_win_rate_by_time",
            "plot_winner_distributions", "win_rate_by_time", "win_rate_by_time_table", "winner_summary"]
@@ -74,7 +74,7 @@ def winner_summary(labels: pd.DataFrame) -> Table:
 
 def plot_win_rate_by_time(labels: pd.DataFrame, timezone: str = "America/Chicago", minutes: int = 30) -> Figure:
     table = win_rate_by_time(labels, timezone, minutes).drop(columns="rows")
-    fig = figure((11, 4))
+    fig = figure((11, 4), LEGEND_RIGHT)
     ax = fig.add_subplot()
     for mode in table.columns:
         ax.plot(range(len(table)), table[mode], marker="o", ms=3, label=mode)
@@ -98,14 +98,14 @@ def _histograms(labels: pd.DataFrame, quantity: str, ax, bins: int, integer: boo
         edges = np.arange(np.floor(pooled.min()) - 0.5, np.ceil(pooled.max()) + 1.0)
     else:
         edges = np.histogram_bin_edges(pooled, bins=bins)
-    for mode, v in values.items():
-        ax.stairs(np.histogram(v, bins=edges)[0], edges, label=mode)
-    few_ticks(ax, y=5)
+    for mode, v in values.items():  # equal-width bins as count + range: numpy bins without sorting
+        ax.stairs(np.histogram(v, bins=len(edges) - 1, range=(edges[0], edges[-1]))[0], edges, label=mode)
+    few_ticks(ax, y=5, integer_x=integer)
 
 
 def plot_winner_distributions(labels: pd.DataFrame, bins: int = 40) -> Figure:
     """Winners only: seconds from entry to the target bar, and MAE in ticks."""
-    fig = figure((12, 4))
+    fig = figure((12, 4), LEGEND_RIGHT)
     left, right = fig.subplots(1, 2)
     _histograms(labels, "seconds_to_target", left, bins)
     left.set(title="Seconds to target (winners)", xlabel="seconds from entry to target", ylabel="winners (rows)")
@@ -117,7 +117,7 @@ def plot_winner_distributions(labels: pd.DataFrame, bins: int = 40) -> Figure:
 
 def plot_weight_histogram(labels: pd.DataFrame, bins: int = 30) -> Figure:
     """Pre-decay weights of winners (every other row weighs exactly 1.0)."""
-    fig = figure((9, 4))
+    fig = figure((9, 4), LEGEND_RIGHT)
     ax = fig.add_subplot()
     _histograms(labels, "weight", ax, bins)
     ax.set(title="Winner weight = quality × velocity (others 1.0)", xlabel="weight (unitless)",
