@@ -403,6 +403,17 @@ def test_views_render_the_generated_month(generated):
         assert fig.axes and fig.axes[0].has_data()
 
 
+def test_price_envelope_keeps_each_slice_low_and_high():
+    import numpy as np
+
+    from es_pipeline.views import filter as views
+
+    x, y = views.envelope(np.arange(10.0), slices=2)
+    assert x.tolist() == [0, 0, 5, 5] and y.tolist() == [0, 4, 5, 9]
+    x, y = views.envelope(np.array([3.0, 1.0, 2.0]), slices=2)  # short: every point
+    assert x.tolist() == [0, 1, 2] and y.tolist() == [3, 1, 2]
+
+
 # ---------------------------------------------------------------- parent symbology without definitions
 
 @pytest.fixture(scope="module")

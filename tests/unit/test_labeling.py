@@ -298,6 +298,20 @@ def test_views_return_tables_and_figures():
         assert fig.axes
 
 
+def test_win_rate_by_time_and_winner_summary_known_answer():
+    ts = pd.to_datetime(["2025-11-03 13:30:00", "2025-11-03 13:59:59", "2025-11-03 14:00:00", "2025-11-03 15:10:00"],
+                        utc=True)
+    labels = pd.DataFrame({"ts_event": ts, "label_m": np.array([1, 0, 1, 1], dtype=np.int8),
+                           "outcome_m": ["win", "stop", "win", "win"], "seconds_to_target_m": [10.0, np.nan, 20.0, 30.0],
+                           "mae_ticks_m": [1.0, np.nan, 2.0, 4.0], "weight_m": [2.0, 1.0, 4.0, 6.0]})
+    by_time = views.win_rate_by_time(labels, "America/Chicago", 30)  # UTC-6 in November
+    assert list(by_time.index) == ["07:30", "08:00", "09:00"]
+    assert by_time["m"].tolist() == [0.5, 1.0, 1.0] and by_time["rows"].tolist() == [2, 1, 1]
+    row = views.winner_summary(labels).frame.iloc[0]
+    assert row["winners"] == 3 and row["seconds_p50"] == 20.0 and row["seconds_p25"] == 15.0
+    assert row["mae_ticks_p75"] == 3.0 and row["mean_weight"] == 4.0
+
+
 # --- stage runner ---------------------------------------------------------------------------
 
 @pytest.fixture

@@ -7,15 +7,41 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
+import html
+import sys
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 matplotlib.rcParams["svg.hashsalt"] = "es-pipeline"  # SVG element ids are random otherwise
+
+
+def png_in_one_draw(fig: Figure) -> str | None:
+    """The figure as base64 PNG, drawn once: its constrained layout is computed, then frozen.
+
+    The inline backend's default (``bbox_inches="tight"``, layout engine left on) draws every
+    figure twice, once only to measure it; constrained layout already keeps titles, labels and
+    outside legends inside the canvas, so one draw at the same size gives the same picture.
+    """
+    from IPython.core.pylabtools import print_figure
+
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+    return print_figure(fig, "png", bbox_inches=None, base64=True)
+
+
+def _show_figures_in_one_draw() -> None:
+    """In a notebook kernel, figures are shown as PNG through ``png_in_one_draw``."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, png_in_one_draw)
+
 
 INT = "{:,.0f}"
 PCT = "{:.1%}"
@@ -41,19 +67,22 @@ class Table:
         return out
 
     def _repr_html_(self) -> str:
-        numeric = [c for c in self.frame.columns if pd.api.types.is_numeric_dtype(self.frame[c])
-                   or c in self.formats]
+        """Plain HTML written directly (pandas' Styler costs a template load per kernel and ~10 ms a table):
+        headers and text left-aligned, numbers right-aligned, values escaped."""
+        numeric = {c for c in self.frame.columns if pd.api.types.is_numeric_dtype(self.frame[c]) or c in self.formats}
         formatted = self._formatted()
-        # table ids from the content: deterministic, and distinct per table so styles never cross tables
-        uuid = hashlib.md5(formatted.to_csv().encode()).hexdigest()[:10]
-        styler = formatted.style.set_uuid(uuid).set_table_attributes('class="es-table"')
-        styler = styler.set_properties(**{"text-align": "left"}).set_table_styles(
-            [{"selector": "th", "props": "text-align: left;"}])
-        if numeric:
-            styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
-        if not self.index:
-            styler = styler.hide(axis="index")
-        return styler.to_html(cell_ids=False)
+        if self.index:
+            formatted = formatted.reset_index()
+        aligns = ["right" if c in numeric else "left" for c in formatted.columns]
+
+        def row(tag: str, values, aligns: list[str]) -> str:
+            return "<tr>" + "".join(f'<{tag} style="text-align: {align};">{html.escape(str(v))}</{tag}>'
+                                    for v, align in zip(values, aligns)) + "</tr>"
+
+        head = row("th", formatted.columns, ["left"] * len(aligns))
+        body = "\n".join(row("td", values, aligns) for values in formatted.itertuples(index=False, name=None))
+        return f'<table class="es-table">\n<thead>{head}</thead>\n<tbody>\n{body}\n</tbody>\n</table>'
+
 
     def __repr__(self) -> str:
         return self._formatted().to_string(index=self.index)
@@ -100,10 +129,23 @@ def modes_table(label) -> Table:
     }))
 
 
-def figure(size: tuple[float, float]) -> Figure:
-    """A figure not registered with pyplot, so a notebook shows it once (as the cell's value)."""
-    fig = plt.figure(figsize=size, layout="constrained")
+LEGEND_RIGHT = {"left": 0.8, "right": 1.9, "bottom": 0.6, "top": 0.4, "wspace": 0.2}  # inches; room for legend_outside
+
+
+def figure(size: tuple[float, float], margins: dict[str, float] | None = None) -> Figure:
+    """A figure not registered with pyplot, so a notebook shows it once (as the cell's value).
+
+    With ``margins`` (left, right, bottom, top in inches; wspace/hspace as fractions) the axes are
+    placed by hand instead of by constrained layout, which measures every tick label twice: the
+    largest drawing cost of grids of small axes and of one-axes charts with an outside legend.
+    """
+    fig = plt.figure(figsize=size, layout=None if margins else "constrained")
     plt.close(fig)
+    _show_figures_in_one_draw()  # after plt.figure: the inline backend registers its own formatter on first use
+    if margins:
+        (width, height), rest = size, dict(margins)
+        fig.subplots_adjust(left=rest.pop("left") / width, right=1 - rest.pop("right") / width,
+                            bottom=rest.pop("bottom") / height, top=1 - rest.pop("top") / height, **rest)
     return fig
 
 
@@ -120,6 +162,12 @@ def legend_outside(ax) -> None:
     """Legend to the right of the axes, never over the lines."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+
+
+def few_ticks(ax, x: int = 5, y: int = 4, integer_x: bool = False) -> None:
+    """At most ``x``/``y`` major ticks: small axes stay readable and every tick label costs layout time."""
+    ax.xaxis.set_major_locator(MaxNLocator(x, integer=integer_x))
+    ax.yaxis.set_major_locator(MaxNLocator(y))
 
 
 def date_ticks(ax, labels: list[str], max_labels: int = 16, rotation: int = 0) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from es_pipeline.features import FEATURE_GROUPS, FEATURE_NAMES
-from es_pipeline.views.display import PCT2, Table, figure, items
+from es_pipeline.views.display import PCT2, Table, few_ticks, figure, items
 
 KEY_FEATURES = (
     "volume_ratio_30s", "distance_from_vwap_pct", "position_in_short_range", "range_compression_ratio",
@@ -54,20 +54,28 @@ def nan_check_table(result) -> Table:
 
 
 def feature_histograms(result, names=KEY_FEATURES, bins: int = 60, clip: float = 0.005):
-    """Histograms of a few key features (central 99% of values, NaN dropped)."""
+    """Histograms of a few key features (central 99% of values, NaN dropped).
+
+    Counted with numpy and drawn as one filled step outline per feature (not one bar per bin),
+    with few ticks, on a grid with fixed margins: the same picture at a fraction of the drawing time.
+    """
     names = [n for n in names if n in result.features.columns]
     cols = 4
-    fig = figure((4 * cols, 2.8 * math.ceil(len(names) / cols)))
-    axes = fig.subplots(math.ceil(len(names) / cols), cols, squeeze=False)
+    rows = max(1, math.ceil(len(names) / cols))
+    fig = figure((4 * cols, 2.8 * rows), {"left": 0.8, "right": 0.15, "bottom": 0.35, "top": 0.6,
+                                          "wspace": 0.3, "hspace": 0.55})
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, name in zip(axes.flat, names):
         values = result.features[name].to_numpy(dtype=np.float64)
         values = values[np.isfinite(values)]
         if len(values):
             lo, hi = np.quantile(values, [clip, 1 - clip])
-            ax.hist(values[(values >= lo) & (values <= hi)], bins=bins, color="steelblue")
+            counts, edges = np.histogram(values, bins=bins, range=(lo, hi) if hi > lo else None)
+            ax.stairs(counts, edges, fill=True, color="steelblue")
         ax.set_title(name, fontsize=9)
         ax.set_ylabel("rows", fontsize=7)
         ax.tick_params(labelsize=7)
+        few_ticks(ax)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     fig.suptitle(f"Feature distributions {result.month or ''} (central 99% of values; x in each feature's unit)".strip())

@@ -106,13 +106,25 @@ def long_gaps_table(result: FilterResult) -> Table:
     }), {"longest filled run (s)": "{:,.0f}", "limit (s)": "{:,.0f}"})
 
 
+def envelope(values: np.ndarray, slices: int = 2400) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of a line through the minimum and maximum of each of ``slices`` equal runs of ``values``.
+
+    At a figure's width (about 1,100 pixels for 500,000 seconds) this draws the same band as a
+    line through every value, with 2 x ``slices`` points instead of one per second.
+    """
+    if len(values) <= 2 * slices:
+        return np.arange(len(values)), values
+    starts = np.arange(0, len(values), -(-len(values) // slices))
+    lows, highs = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
+    return np.repeat(starts, 2), np.column_stack([lows, highs]).ravel()
+
+
 def price_chart(result: FilterResult, figsize=(12, 4.5)) -> plt.Figure:
     """Close of every kept second, sessions concatenated; session borders thin, roll days marked."""
     bars, sessions = result.bars, result.sessions
     fig = figure(figsize)
     ax = fig.add_subplot()
-    x = np.arange(len(bars))
-    ax.plot(x, bars["close"].to_numpy(), lw=0.6, color="tab:blue")
+    ax.plot(*envelope(bars["close"].to_numpy(np.float64)), lw=0.6, color="tab:blue")
     starts = np.concatenate([[0], np.cumsum(sessions["rows"].to_numpy())[:-1]]).astype(int)
     for start, roll, symbol in zip(starts, sessions["roll"], sessions["primary"]):
         ax.axvline(start, color="tab:red" if roll else "0.85", lw=1.5 if roll else 0.5, zorder=0)

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from es_pipeline.labeling import OUTCOMES, modes_in
-from es_pipeline.views.display import PCT, Table, date_ticks, figure, legend_outside, modes_table, percent_axis
+from es_pipeline.views.display import LEGEND_RIGHT, PCT, Table, date_ticks, few_ticks, figure, legend_outside, modes_table, percent_axis
 
 __all__ = ["modes_table", "outcome_table", "plot_weight_histogram", "plot_win_rate_by_time",
            "plot_winner_distributions", "win_rate_by_time", "win_rate_by_time_table", "winner_summary"]
@@ -37,33 +37,44 @@ def win_rate_by_time_table(labels: pd.DataFrame, timezone: str = "America/Chicag
 
 
 def win_rate_by_time(labels: pd.DataFrame, timezone: str = "America/Chicago", minutes: int = 30) -> pd.DataFrame:
-    """Win rate per mode by local clock bucket (index: bucket start "HH:MM"), plus rows per bucket."""
-    local = labels["ts_event"].dt.tz_convert(timezone)
-    start = ((local.dt.hour * 60 + local.dt.minute) // minutes * minutes).rename("bucket_start")
-    wins = pd.DataFrame({m: labels[f"label_{m}"].astype("float64") for m in modes_in(labels)})
-    table = wins.groupby(start, sort=True).mean()
-    table["rows"] = start.value_counts().reindex(table.index)
-    table.index = [f"{m // 60:02d}:{m % 60:02d}" for m in table.index]
+    """Win rate per mode by local clock bucket (index: bucket start "HH:MM"), plus rows per bucket.
+
+    Buckets are counted with ``np.bincount`` over local minutes of the day (one timezone
+    conversion, no groupby): labels are 0/1, so the mean is wins / rows exactly.
+    """
+    local = labels["ts_event"].dt.tz_convert(timezone).dt.tz_localize(None).to_numpy("datetime64[m]")
+    bucket = (local.astype(np.int64) % (24 * 60)) // minutes
+    slots = -(-24 * 60 // minutes)
+    rows = np.bincount(bucket, minlength=slots)
+    present = np.flatnonzero(rows)
+    table = pd.DataFrame({m: np.bincount(bucket, weights=labels[f"label_{m}"].to_numpy(np.float64),
+                                         minlength=slots)[present] / rows[present] for m in modes_in(labels)})
+    table["rows"] = rows[present]
+    table.index = [f"{b * minutes // 60:02d}:{b * minutes % 60:02d}" for b in present]
     return table.rename_axis("bucket_start")
+
+
+def _quartiles(values: np.ndarray) -> list[float]:
+    return list(np.nanquantile(values, [0.25, 0.5, 0.75])) if len(values) else [np.nan] * 3
 
 
 def winner_summary(labels: pd.DataFrame) -> Table:
     """Per mode: winners and the quartiles of seconds to target and MAE (ticks) among them."""
     rows = {}
     for m in modes_in(labels):
-        won = labels[f"label_{m}"] == 1
-        secs, mae = labels.loc[won, f"seconds_to_target_{m}"], labels.loc[won, f"mae_ticks_{m}"]
+        won = labels[f"label_{m}"].to_numpy() == 1
+        among = {q: labels[f"{q}_{m}"].to_numpy(np.float64)[won] for q in ("seconds_to_target", "mae_ticks", "weight")}
         rows[m] = {"winners": int(won.sum()),
-                   **{f"seconds_p{q}": secs.quantile(q / 100) for q in (25, 50, 75)},
-                   **{f"mae_ticks_p{q}": mae.quantile(q / 100) for q in (25, 50, 75)},
-                   "mean_weight": labels.loc[won, f"weight_{m}"].mean()}
+                   **{f"seconds_p{q}": v for q, v in zip((25, 50, 75), _quartiles(among["seconds_to_target"]))},
+                   **{f"mae_ticks_p{q}": v for q, v in zip((25, 50, 75), _quartiles(among["mae_ticks"]))},
+                   "mean_weight": among["weight"].mean() if won.any() else np.nan}
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("mode").reset_index()
     return Table(table, {"mean_weight": "{:.3f}"})
 
 
 def plot_win_rate_by_time(labels: pd.DataFrame, timezone: str = "America/Chicago", minutes: int = 30) -> Figure:
     table = win_rate_by_time(labels, timezone, minutes).drop(columns="rows")
-    fig = figure((11, 4))
+    fig = figure((11, 4), LEGEND_RIGHT)
     ax = fig.add_subplot()
     for mode in table.columns:
         ax.plot(range(len(table)), table[mode], marker="o", ms=3, label=mode)
@@ -77,7 +88,8 @@ def plot_win_rate_by_time(labels: pd.DataFrame, timezone: str = "America/Chicago
 
 def _histograms(labels: pd.DataFrame, quantity: str, ax, bins: int, integer: bool = False) -> None:
     """One step histogram per mode over the winners, on bin edges shared by all modes."""
-    values = {m: labels.loc[labels[f"label_{m}"] == 1, f"{quantity}_{m}"].to_numpy() for m in modes_in(labels)}
+    values = {m: labels[f"{quantity}_{m}"].to_numpy(np.float64)[labels[f"label_{m}"].to_numpy() == 1]
+              for m in modes_in(labels)}
     pooled = np.concatenate([np.zeros(0), *values.values()])
     if not len(pooled):
         ax.text(0.5, 0.5, "no winners", ha="center", transform=ax.transAxes)
@@ -86,13 +98,14 @@ def _histograms(labels: pd.DataFrame, quantity: str, ax, bins: int, integer: boo
         edges = np.arange(np.floor(pooled.min()) - 0.5, np.ceil(pooled.max()) + 1.0)
     else:
         edges = np.histogram_bin_edges(pooled, bins=bins)
-    for mode, v in values.items():
-        ax.hist(v, bins=edges, histtype="step", label=mode)
+    for mode, v in values.items():  # equal-width bins as count + range: numpy bins without sorting
+        ax.stairs(np.histogram(v, bins=len(edges) - 1, range=(edges[0], edges[-1]))[0], edges, label=mode)
+    few_ticks(ax, y=5, integer_x=integer)
 
 
 def plot_winner_distributions(labels: pd.DataFrame, bins: int = 40) -> Figure:
     """Winners only: seconds from entry to the target bar, and MAE in ticks."""
-    fig = figure((12, 4))
+    fig = figure((12, 4), LEGEND_RIGHT)
     left, right = fig.subplots(1, 2)
     _histograms(labels, "seconds_to_target", left, bins)
     left.set(title="Seconds to target (winners)", xlabel="seconds from entry to target", ylabel="winners (rows)")
@@ -104,7 +117,7 @@ def plot_winner_distributions(labels: pd.DataFrame, bins: int = 40) -> Figure:
 
 def plot_weight_histogram(labels: pd.DataFrame, bins: int = 30) -> Figure:
     """Pre-decay weights of winners (every other row weighs exactly 1.0)."""
-    fig = figure((9, 4))
+    fig = figure((9, 4), LEGEND_RIGHT)
     ax = fig.add_subplot()
     _histograms(labels, "weight", ax, bins)
     ax.set(title="Winner weight = quality × velocity (others 1.0)", xlabel="weight (unitless)",
