@@ -35,14 +35,24 @@ def month_range(start: str, end: str) -> list[str]:
     return months
 
 
+def seed_of(month: str) -> int:
+    """The generator seed of a month, from the month itself: a month is the same file in any range."""
+    year, number = map(int, month.split("-"))
+    return year * 12 + number
+
+
 def generate(months: list[str], folder: Path, days: int | None) -> dict[str, Path]:
+    """Each month's raw file in ``folder``, generated only when missing (written under a temporary name first)."""
     from es_pipeline.synth import generate_month
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for seed, month in enumerate(months):
+    for month in months:
         paths[month] = folder / f"ES.FUT.{month}.ohlcv-1s.dbn.zst"
-        generate_month(month, paths[month], seed=seed, days=days)
+        if not paths[month].exists():
+            partial = folder / f".{paths[month].name}.partial"
+            generate_month(month, partial, seed=seed_of(month), days=days)
+            partial.rename(paths[month])
     return paths
 
 
@@ -97,7 +107,8 @@ def bench(args) -> list[tuple[str, str]]:
     months = month_range(args.start, args.end)
     history, extra = months[:-1], months[-1]
     work = Path(args.work or tempfile.mkdtemp(prefix="bench-history-"))
-    raw, gen_s = timed(generate, months, work / "raw", args.days)
+    raw_dir = Path(args.raw_dir) if args.raw_dir else work / "raw"
+    raw, gen_s = timed(generate, months, raw_dir / (f"days-{args.days}" if args.days else "full"), args.days)
     project = scratch_project(work / "history", {m: raw[m] for m in history})
     jobs = str(args.jobs)
     progress, parallel_s = run(project, "es-pipeline", "repro", "--jobs", jobs)
@@ -149,8 +160,19 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--serial-months", type=int, default=2, help="months also run serially (0: none)")
+    parser.add_argument("--raw-dir", help="keep the generated raw months here (in full/ or days-N/) and reuse "
+                                          "the ones already there (default: inside the work folder)")
+    parser.add_argument("--generate-only", action="store_true", help="only fill --raw-dir, run nothing")
     parser.add_argument("--work", help="keep the scratch copies here (default: a new temporary folder)")
-    table = bench(parser.parse_args())
+    args = parser.parse_args()
+    if args.generate_only:
+        if not args.raw_dir:
+            parser.error("--generate-only needs --raw-dir")
+        folder = Path(args.raw_dir) / (f"days-{args.days}" if args.days else "full")
+        paths, seconds = timed(generate, month_range(args.start, args.end), folder, args.days)
+        print(f"{len(paths)} raw months in {folder} ({seconds:.0f} s)")
+        return
+    table = bench(args)
     width = max(len(k) for k, _ in table)
     print("\n".join(f"{k:<{width}}  {v}" for k, v in table))
 
