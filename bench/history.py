@@ -2,10 +2,12 @@
 
 Builds a scratch copy of the repo, generates every month with the project's generator, runs
 ``es-pipeline repro --jobs N`` on all but the last month, then appends the last month the way a
-user does (``es-pipeline months sync``, ``es-pipeline repro``). A few months also run serially
-with plain ``dvc repro`` in a second copy for comparison. Prints one table.
+user does (``es-pipeline months sync``, ``es-pipeline repro``). The last few months of the history
+also run serially in a second copy, each month's three stages through plain ``dvc repro``.
+``--raw-dir`` keeps the generated months (seeded by month) for the next run. Prints one table.
 
     python bench/history.py [--start 2010-07] [--end 2025-12] [--days N] [--jobs 2] [--serial-months 2]
+                          [--raw-dir DIR] [--generate-only]
 """
 
 from __future__ import annotations
@@ -103,6 +105,15 @@ def month_outputs(project, month: str) -> int:
                for out in stage.get("outs", []))
 
 
+def serial_row(folder: Path, raw: dict[str, Path], total: int) -> tuple[str, str]:
+    """One month's three stages (filter, label, featurize) through plain ``dvc repro``, month by month."""
+    serial = scratch_project(folder, raw)
+    walls = [run(serial, "dvc", "repro", f"label@{m}", f"featurize@{m}")[1] for m in raw]
+    median = statistics.median(walls)
+    return ("wall serial (dvc repro, 3 stages)", f"median {median:.1f} s/month over {', '.join(raw)} "
+                                                  f"({', '.join(f'{w:.1f}' for w in walls)}), ~{median * total:.0f} s for all")
+
+
 def bench(args) -> list[tuple[str, str]]:
     months = month_range(args.start, args.end)
     history, extra = months[:-1], months[-1]
@@ -118,6 +129,7 @@ def bench(args) -> list[tuple[str, str]]:
     cache, remote = du(project.root / ".dvc" / "cache"), du(project.root / "storage" / "dvc-remote")
     _, noop_s = run(project, "dvc", "repro")
     _, status_s = run(project, "dvc", "status")
+    _, es_noop_s = run(project, "es-pipeline", "repro", "--jobs", jobs)
     _, report_s = run(project, "dvc", "repro", "--force", "--single-item", "report")
 
     (project.root / "storage" / "raw" / raw[extra].name).write_bytes(raw[extra].read_bytes())
@@ -131,11 +143,7 @@ def bench(args) -> list[tuple[str, str]]:
              ("rows", f"{rows:,}"), ("generate (all months)", f"{gen_s:.0f} s"),
              (f"wall parallel (--jobs {jobs})", f"{parallel_s:.0f} s ({parallel_s / len(history):.1f} s/month)")]
     if args.serial_months:
-        serial = scratch_project(work / "serial", {m: raw[m] for m in history[: args.serial_months]})
-        _, serial_s = run(serial, "dvc", "repro")
-        per_month = serial_s / args.serial_months
-        table.append(("wall serial (dvc repro)", f"{serial_s:.0f} s for {args.serial_months} month(s) = "
-                                                 f"{per_month:.1f} s/month, ~{per_month * len(history):.0f} s for all"))
+        table.append(serial_row(work / "serial", {m: raw[m] for m in history[-args.serial_months:]}, len(history)))
     for stage, values in sorted(stages.items()):
         cells = [f"wall {statistics.median(values['wall']):.1f}/{p95(values['wall']):.1f} s"]
         if values["compute"]:
@@ -145,6 +153,7 @@ def bench(args) -> list[tuple[str, str]]:
         table.append((f"{stage} (median/p95)", ", ".join(cells)))
     table += [("cache / remote", f"{cache / 1e6:.1f} MB / {remote / 1e6:.1f} MB (push {push_s:.0f} s)"),
               ("no-op dvc repro / dvc status", f"{noop_s:.1f} s / {status_s:.1f} s"),
+              (f"no-op es-pipeline repro --jobs {jobs}", f"{es_noop_s:.1f} s"),
               ("report stage (forced)", f"{report_s:.1f} s"),
               (f"append {extra}", f"{append_s:.0f} s, ran {len(ran)} stage(s): {', '.join(ran)}"),
               (f"append {extra} storage", f"cache +{grown / 1e6:.2f} MB = {grown / max(own, 1):.2f}x "
@@ -159,7 +168,7 @@ def main() -> None:
     parser.add_argument("--end", default="2025-12", help="the last month; it is the one appended at the end")
     parser.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--serial-months", type=int, default=2, help="months also run serially (0: none)")
+    parser.add_argument("--serial-months", type=int, default=2, help="the last N months of the history also run serially (0: none)")
     parser.add_argument("--raw-dir", help="keep the generated raw months here (in full/ or days-N/) and reuse "
                                           "the ones already there (default: inside the work folder)")
     parser.add_argument("--generate-only", action="store_true", help="only fill --raw-dir, run nothing")
