@@ -24,8 +24,8 @@ from pathlib import Path
 
 from common import scratch_project, timed
 
-PROGRESS = re.compile(r"^\[\d+/\d+\] (?P<month>\S+) (?P<stage>\S+)\s+(?P<seconds>[\d.]+) s\s+(?P<mb>\d+) MB")
-TIMED_LINE = re.compile(r" INFO .* in (?P<seconds>\d+\.\d+) s$")
+PROGRESS = re.compile(r"^\[\d+/\d+\] (?P<month>\S+) (?P<stage>\S+)\s+(?P<seconds>[\d.]+) s\s+(?P<mb>\d+) MB"
+                      r"\s+(?P<compute>[\d.]+) s compute")
 
 
 def month_range(start: str, end: str) -> list[str]:
@@ -68,27 +68,15 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
 
 
-def stage_compute(notebook: Path) -> float | None:
-    """The stage's own compute: its timed read/compute/write steps, as logged in the executed notebook."""
-    if not notebook.exists():
-        return None
-    cells = json.loads(notebook.read_text())["cells"]
-    lines = [line for cell in cells for out in cell.get("outputs", [])
-             for line in "".join(out.get("text", "")).splitlines()]
-    return sum(float(m["seconds"]) for m in map(TIMED_LINE.search, lines) if m)
-
-
-def per_stage(project, progress: str) -> dict[str, dict[str, list[float]]]:
-    """stage -> wall, compute, overhead and peak RSS per month, from the progress lines and notebooks."""
+def per_stage(progress: str) -> dict[str, dict[str, list[float]]]:
+    """stage -> wall, compute (its timed steps), overhead and peak RSS per month, from the progress lines."""
     found: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for match in filter(None, map(PROGRESS.match, progress.splitlines())):
-        stage, wall = match["stage"], float(match["seconds"])
-        found[stage]["wall"].append(wall)
-        found[stage]["peak_mb"].append(float(match["mb"]))
-        compute = stage_compute(project.root / "reports" / stage / f"{match['month']}.ipynb")
-        if compute is not None:
-            found[stage]["compute"].append(compute)
-            found[stage]["overhead"].append(wall - compute)
+        values = found[match["stage"]]
+        values["wall"].append(float(match["seconds"]))
+        values["compute"].append(float(match["compute"]))
+        values["overhead"].append(values["wall"][-1] - values["compute"][-1])
+        values["peak_mb"].append(float(match["mb"]))
     return found
 
 
@@ -123,7 +111,7 @@ def bench(args) -> list[tuple[str, str]]:
     project = scratch_project(work / "history", {m: raw[m] for m in history})
     jobs = str(args.jobs)
     progress, parallel_s = run(project, "es-pipeline", "repro", "--jobs", jobs)
-    stages = per_stage(project, progress)
+    stages = per_stage(progress)
     rows = sum(json.loads(p.read_text())["rows"] for p in (project.root / "metrics" / "dataset").glob("*.json"))
     _, push_s = run(project, "dvc", "push", "-q")
     cache, remote = du(project.root / ".dvc" / "cache"), du(project.root / "storage" / "dvc-remote")
@@ -145,10 +133,8 @@ def bench(args) -> list[tuple[str, str]]:
     if args.serial_months:
         table.append(serial_row(work / "serial", {m: raw[m] for m in history[-args.serial_months:]}, len(history)))
     for stage, values in sorted(stages.items()):
-        cells = [f"wall {statistics.median(values['wall']):.1f}/{p95(values['wall']):.1f} s"]
-        if values["compute"]:
-            cells += [f"compute {statistics.median(values['compute']):.1f}/{p95(values['compute']):.1f} s",
-                      f"overhead {statistics.median(values['overhead']):.1f}/{p95(values['overhead']):.1f} s"]
+        cells = [f"{key} {statistics.median(values[key]):.1f}/{p95(values[key]):.1f} s"
+                 for key in ("wall", "compute", "overhead")]
         cells.append(f"peak RSS {max(values['peak_mb']):.0f} MB")
         table.append((f"{stage} (median/p95)", ", ".join(cells)))
     table += [("cache / remote", f"{cache / 1e6:.1f} MB / {remote / 1e6:.1f} MB (push {push_s:.0f} s)"),

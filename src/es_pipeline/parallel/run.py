@@ -130,7 +130,7 @@ def run_parallel(client, todo: Plan, root: str | Path = ".", git_remote: str | N
             outcome.done.append(result["stage"])
             stage, month = result["stage"].split("@", 1)
             echo(f"[{len(outcome.done)}/{len(tasks)}] {month} {stage:<10} {result['seconds']:7.1f} s "
-                 f"{result['peak_mb']:7.0f} MB  {result['worker']}")
+                 f"{result['peak_mb']:7.0f} MB {result['compute']:6.1f} s compute  {result['worker']}")
         if results and git_remote:
             record_lock_entries(root, {r["stage"]: r["lock"][r["stage"]] for r in results})
         elif results:
