@@ -16,7 +16,6 @@ import argparse
 import json
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 from collections import defaultdict
