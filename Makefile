@@ -44,10 +44,11 @@ compare: setup
 bench: setup
 	$(PYTHON) bench/run_bench.py
 
-# the synthetic history through the pipeline (not in CI): make bench-history [START=2010-07] [END=2025-12] [DAYS=N] [JOBS=2]
+# the synthetic history through the pipeline (not in CI):
+# make bench-history [START=2010-07] [END=2025-12] [DAYS=N] [JOBS=2] [RAW=DIR: keep/reuse generated months]
 bench-history: setup
 	$(PYTHON) bench/history.py $(if $(START),--start $(START)) $(if $(END),--end $(END)) \
-	  $(if $(DAYS),--days $(DAYS)) $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
+	  $(if $(DAYS),--days $(DAYS)) $(if $(JOBS),--jobs $(JOBS)) $(if $(RAW),--raw-dir $(RAW)) $(ARGS)
 
 # remove the demo's results and local storage (git-ignored files only; tracked metrics stay)
 clean:

@@ -2,10 +2,12 @@
 
 Builds a scratch copy of the repo, generates every month with the project's generator, runs
 ``es-pipeline repro --jobs N`` on all but the last month, then appends the last month the way a
-user does (``es-pipeline months sync``, ``es-pipeline repro``). A few months also run serially
-with plain ``dvc repro`` in a second copy for comparison. Prints one table.
+user does (``es-pipeline months sync``, ``es-pipeline repro``). The last few months of the history
+also run serially in a second copy, each month's three stages through plain ``dvc repro``.
+``--raw-dir`` keeps the generated months (seeded by month) for the next run. Prints one table.
 
     python bench/history.py [--start 2010-07] [--end 2025-12] [--days N] [--jobs 2] [--serial-months 2]
+                          [--raw-dir DIR] [--generate-only]
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import argparse
 import json
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 from collections import defaultdict
@@ -22,8 +23,8 @@ from pathlib import Path
 
 from common import scratch_project, timed
 
-PROGRESS = re.compile(r"^\[\d+/\d+\] (?P<month>\S+) (?P<stage>\S+)\s+(?P<seconds>[\d.]+) s\s+(?P<mb>\d+) MB")
-TIMED_LINE = re.compile(r" INFO .* in (?P<seconds>\d+\.\d+) s$")
+PROGRESS = re.compile(r"^\[\d+/\d+\] (?P<month>\S+) (?P<stage>\S+)\s+(?P<seconds>[\d.]+) s\s+(?P<mb>\d+) MB"
+                      r"\s+(?P<compute>[\d.]+) s compute")
 
 
 def month_range(start: str, end: str) -> list[str]:
@@ -35,14 +36,24 @@ def month_range(start: str, end: str) -> list[str]:
     return months
 
 
+def seed_of(month: str) -> int:
+    """The generator seed of a month, from the month itself: a month is the same file in any range."""
+    year, number = map(int, month.split("-"))
+    return year * 12 + number
+
+
 def generate(months: list[str], folder: Path, days: int | None) -> dict[str, Path]:
+    """Each month's raw file in ``folder``, generated only when missing (written under a temporary name first)."""
     from es_pipeline.synth import generate_month
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for seed, month in enumerate(months):
+    for month in months:
         paths[month] = folder / f"ES.FUT.{month}.ohlcv-1s.dbn.zst"
-        generate_month(month, paths[month], seed=seed, days=days)
+        if not paths[month].exists():
+            partial = folder / f".{paths[month].name}.partial"
+            generate_month(month, partial, seed=seed_of(month), days=days)
+            partial.rename(paths[month])
     return paths
 
 
@@ -56,27 +67,15 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
 
 
-def stage_compute(notebook: Path) -> float | None:
-    """The stage's own compute: its timed read/compute/write steps, as logged in the executed notebook."""
-    if not notebook.exists():
-        return None
-    cells = json.loads(notebook.read_text())["cells"]
-    lines = [line for cell in cells for out in cell.get("outputs", [])
-             for line in "".join(out.get("text", "")).splitlines()]
-    return sum(float(m["seconds"]) for m in map(TIMED_LINE.search, lines) if m)
-
-
-def per_stage(project, progress: str) -> dict[str, dict[str, list[float]]]:
-    """stage -> wall, compute, overhead and peak RSS per month, from the progress lines and notebooks."""
+def per_stage(progress: str) -> dict[str, dict[str, list[float]]]:
+    """stage -> wall, compute (its timed steps), overhead and peak RSS per month, from the progress lines."""
     found: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for match in filter(None, map(PROGRESS.match, progress.splitlines())):
-        stage, wall = match["stage"], float(match["seconds"])
-        found[stage]["wall"].append(wall)
-        found[stage]["peak_mb"].append(float(match["mb"]))
-        compute = stage_compute(project.root / "reports" / stage / f"{match['month']}.ipynb")
-        if compute is not None:
-            found[stage]["compute"].append(compute)
-            found[stage]["overhead"].append(wall - compute)
+        values = found[match["stage"]]
+        values["wall"].append(float(match["seconds"]))
+        values["compute"].append(float(match["compute"]))
+        values["overhead"].append(values["wall"][-1] - values["compute"][-1])
+        values["peak_mb"].append(float(match["mb"]))
     return found
 
 
@@ -93,20 +92,31 @@ def month_outputs(project, month: str) -> int:
                for out in stage.get("outs", []))
 
 
+def serial_row(folder: Path, raw: dict[str, Path], total: int) -> tuple[str, str]:
+    """One month's three stages (filter, label, featurize) through plain ``dvc repro``, month by month."""
+    serial = scratch_project(folder, raw)
+    walls = [run(serial, "dvc", "repro", f"label@{m}", f"featurize@{m}")[1] for m in raw]
+    median = statistics.median(walls)
+    return ("wall serial (dvc repro, 3 stages)", f"median {median:.1f} s/month over {', '.join(raw)} "
+                                                  f"({', '.join(f'{w:.1f}' for w in walls)}), ~{median * total:.0f} s for all")
+
+
 def bench(args) -> list[tuple[str, str]]:
     months = month_range(args.start, args.end)
     history, extra = months[:-1], months[-1]
     work = Path(args.work or tempfile.mkdtemp(prefix="bench-history-"))
-    raw, gen_s = timed(generate, months, work / "raw", args.days)
+    raw_dir = Path(args.raw_dir) if args.raw_dir else work / "raw"
+    raw, gen_s = timed(generate, months, raw_dir / (f"days-{args.days}" if args.days else "full"), args.days)
     project = scratch_project(work / "history", {m: raw[m] for m in history})
     jobs = str(args.jobs)
     progress, parallel_s = run(project, "es-pipeline", "repro", "--jobs", jobs)
-    stages = per_stage(project, progress)
+    stages = per_stage(progress)
     rows = sum(json.loads(p.read_text())["rows"] for p in (project.root / "metrics" / "dataset").glob("*.json"))
     _, push_s = run(project, "dvc", "push", "-q")
     cache, remote = du(project.root / ".dvc" / "cache"), du(project.root / "storage" / "dvc-remote")
     _, noop_s = run(project, "dvc", "repro")
     _, status_s = run(project, "dvc", "status")
+    _, es_noop_s = run(project, "es-pipeline", "repro", "--jobs", jobs)
     _, report_s = run(project, "dvc", "repro", "--force", "--single-item", "report")
 
     (project.root / "storage" / "raw" / raw[extra].name).write_bytes(raw[extra].read_bytes())
@@ -120,20 +130,15 @@ def bench(args) -> list[tuple[str, str]]:
              ("rows", f"{rows:,}"), ("generate (all months)", f"{gen_s:.0f} s"),
              (f"wall parallel (--jobs {jobs})", f"{parallel_s:.0f} s ({parallel_s / len(history):.1f} s/month)")]
     if args.serial_months:
-        serial = scratch_project(work / "serial", {m: raw[m] for m in history[: args.serial_months]})
-        _, serial_s = run(serial, "dvc", "repro")
-        per_month = serial_s / args.serial_months
-        table.append(("wall serial (dvc repro)", f"{serial_s:.0f} s for {args.serial_months} month(s) = "
-                                                 f"{per_month:.1f} s/month, ~{per_month * len(history):.0f} s for all"))
+        table.append(serial_row(work / "serial", {m: raw[m] for m in history[-args.serial_months:]}, len(history)))
     for stage, values in sorted(stages.items()):
-        cells = [f"wall {statistics.median(values['wall']):.1f}/{p95(values['wall']):.1f} s"]
-        if values["compute"]:
-            cells += [f"compute {statistics.median(values['compute']):.1f}/{p95(values['compute']):.1f} s",
-                      f"overhead {statistics.median(values['overhead']):.1f}/{p95(values['overhead']):.1f} s"]
+        cells = [f"{key} {statistics.median(values[key]):.1f}/{p95(values[key]):.1f} s"
+                 for key in ("wall", "compute", "overhead")]
         cells.append(f"peak RSS {max(values['peak_mb']):.0f} MB")
         table.append((f"{stage} (median/p95)", ", ".join(cells)))
     table += [("cache / remote", f"{cache / 1e6:.1f} MB / {remote / 1e6:.1f} MB (push {push_s:.0f} s)"),
               ("no-op dvc repro / dvc status", f"{noop_s:.1f} s / {status_s:.1f} s"),
+              (f"no-op es-pipeline repro --jobs {jobs}", f"{es_noop_s:.1f} s"),
               ("report stage (forced)", f"{report_s:.1f} s"),
               (f"append {extra}", f"{append_s:.0f} s, ran {len(ran)} stage(s): {', '.join(ran)}"),
               (f"append {extra} storage", f"cache +{grown / 1e6:.2f} MB = {grown / max(own, 1):.2f}x "
@@ -148,9 +153,20 @@ def main() -> None:
     parser.add_argument("--end", default="2025-12", help="the last month; it is the one appended at the end")
     parser.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--serial-months", type=int, default=2, help="months also run serially (0: none)")
+    parser.add_argument("--serial-months", type=int, default=2, help="the last N months of the history also run serially (0: none)")
+    parser.add_argument("--raw-dir", help="keep the generated raw months here (in full/ or days-N/) and reuse "
+                                          "the ones already there (default: inside the work folder)")
+    parser.add_argument("--generate-only", action="store_true", help="only fill --raw-dir, run nothing")
     parser.add_argument("--work", help="keep the scratch copies here (default: a new temporary folder)")
-    table = bench(parser.parse_args())
+    args = parser.parse_args()
+    if args.generate_only:
+        if not args.raw_dir:
+            parser.error("--generate-only needs --raw-dir")
+        folder = Path(args.raw_dir) / (f"days-{args.days}" if args.days else "full")
+        paths, seconds = timed(generate, month_range(args.start, args.end), folder, args.days)
+        print(f"{len(paths)} raw months in {folder} ({seconds:.0f} s)")
+        return
+    table = bench(args)
     width = max(len(k) for k, _ in table)
     print("\n".join(f"{k:<{width}}  {v}" for k, v in table))
 

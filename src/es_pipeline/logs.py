@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 log = logging.getLogger("es_pipeline")
 STAGE_LOG_ENV = "ES_PIPELINE_STAGE_LOG"
 STAMPED = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
+TIMED_LINE = re.compile(r"^\d\d:\d\d:\d\d INFO .* in (?P<seconds>\d+\.\d+) s$", re.MULTILINE)
 
 
 class _Untimed(logging.Filter):
@@ -54,3 +56,8 @@ def timed(what: str):
     start = time.perf_counter()
     yield
     log.info("%s in %.2f s", what, time.perf_counter() - start, extra={"timing": True})
+
+
+def timed_total(stage_log: str) -> float:
+    """The seconds of every ``timed`` step in a stage log: the stage's own compute, without start-up."""
+    return sum(float(match["seconds"]) for match in TIMED_LINE.finditer(stage_log))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from es_pipeline.logs import STAGE_LOG_ENV, log, setup_logging, timed
+from es_pipeline.logs import STAGE_LOG_ENV, log, setup_logging, timed, timed_total
 
 
 @pytest.fixture
@@ -55,3 +55,9 @@ def test_cli_log_has_times_and_durations_on_stderr(streams):
     run_step()
     out, err = streams()
     assert out == "" and "read x in" in err
+
+
+def test_timed_total_sums_only_timed_stage_log_lines():
+    stage_log = ("06:30:01 INFO read a.parquet in 0.44 s\n06:30:01 INFO month 2025-11: 2 sessions\n"
+                 "06:30:03 INFO labeled 54,000 rows x 6 modes in 1.06 s\nINFO wrote b in 3.00 s\n")
+    assert timed_total(stage_log) == pytest.approx(1.5)

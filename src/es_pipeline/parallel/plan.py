@@ -30,6 +30,18 @@ class StageTask:
         return self.name.split("@", 1)[1]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """The stale per-month stages as tasks, and the other stale stages (left to ``dvc repro``)."""
+
+    tasks: list[StageTask]
+    rest: tuple[str, ...]
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.tasks and not self.rest
+
+
 def is_per_month(name: str) -> bool:
     return "@" in name
 
@@ -38,8 +50,8 @@ def _cmd(stage) -> str:
     return stage.cmd if isinstance(stage.cmd, str) else " && ".join(stage.cmd)
 
 
-def plan(root: str | Path) -> list[StageTask]:
-    """The stale per-month stages in dependency order (changed, or downstream of a changed stage)."""
+def plan(root: str | Path) -> Plan:
+    """The stale stages (changed, or downstream of a changed stage), per-month ones in dependency order."""
     import networkx as nx
     from dvc.repo import Repo
 
@@ -50,12 +62,15 @@ def plan(root: str | Path) -> list[StageTask]:
         for stage in graph.nodes:
             if stage.addressing in changed:  # status keys are addressings, relative to the cwd
                 stale |= {stage, *nx.ancestors(graph, stage)}
-        tasks = []
+        tasks, rest = [], []
         for stage in reversed(list(nx.topological_sort(graph))):
-            if stage not in stale or not is_per_month(stage.name or ""):
+            if stage not in stale:
+                continue
+            if not is_per_month(stage.name or ""):
+                rest.append(stage.name)
                 continue
             upstream = sorted(nx.descendants(graph, stage), key=lambda s: s.name)
             tasks.append(StageTask(
                 name=stage.name, cmd=_cmd(stage), outs=tuple(str(o.def_path) for o in stage.outs),
                 after=tuple(s.name for s in upstream if s in stale), pull=tuple(s.name for s in upstream)))
-        return tasks
+        return Plan(tasks, tuple(rest))

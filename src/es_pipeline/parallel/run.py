@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from es_pipeline.errors import PipelineError
-from es_pipeline.parallel.plan import StageTask, plan
+from es_pipeline.parallel.plan import Plan, StageTask, plan
 from es_pipeline.parallel.worker import StageFailed, collect, record_lock_entries, run_here, run_in_clone
 
 
@@ -94,12 +94,12 @@ def _dvc(root: Path, *args: str) -> None:
         raise PipelineError(f"`dvc {' '.join(args)}` failed in {root} (its output is above)")
 
 
-def run_parallel(client, root: str | Path = ".", git_remote: str | None = None, echo=print) -> Outcome:
-    """Run the stale per-month stages on ``client``'s cluster, record them, then ``dvc repro`` the rest."""
+def run_parallel(client, todo: Plan, root: str | Path = ".", git_remote: str | None = None, echo=print) -> Outcome:
+    """Run the planned per-month stages on ``client``'s cluster, record them, then ``dvc repro`` the rest."""
     from distributed import as_completed
 
     root = Path(root).resolve()
-    tasks = plan(root)
+    tasks = todo.tasks
     echo(f"{len(tasks)} stale per-month stage(s)" + (f"; dashboard {client.dashboard_link}"
                                                      if client.dashboard_link else ""))
     if git_remote:
@@ -130,7 +130,7 @@ def run_parallel(client, root: str | Path = ".", git_remote: str | None = None, 
             outcome.done.append(result["stage"])
             stage, month = result["stage"].split("@", 1)
             echo(f"[{len(outcome.done)}/{len(tasks)}] {month} {stage:<10} {result['seconds']:7.1f} s "
-                 f"{result['peak_mb']:7.0f} MB  {result['worker']}")
+                 f"{result['peak_mb']:7.0f} MB {result['compute']:6.1f} s compute  {result['worker']}")
         if results and git_remote:
             record_lock_entries(root, {r["stage"]: r["lock"][r["stage"]] for r in results})
         elif results:
@@ -144,9 +144,20 @@ def run_parallel(client, root: str | Path = ".", git_remote: str | None = None, 
 
 def repro(jobs: int | None = None, scheduler: str | None = None, git_remote: str | None = None,
           root: str | Path = ".") -> int:
-    """The CLI entry: a LocalCluster of ``jobs`` processes, or the scheduler at ``scheduler``."""
+    """The CLI entry: a LocalCluster of ``jobs`` processes, or the scheduler at ``scheduler``.
+
+    The plan comes first: with nothing stale no cluster starts (a no-op run costs one status).
+    """
     from distributed import Client, LocalCluster
 
+    todo = plan(root)
+    if todo.nothing_to_do:
+        print("nothing to do: every stage is up to date", flush=True)
+        return 0
+    if not todo.tasks:
+        print(f"0 stale per-month stage(s); dvc repro {' '.join(todo.rest)}", flush=True)
+        _dvc(Path(root), "repro")
+        return 0
     if scheduler:
         client = Client(scheduler, timeout="60s")
         try:
@@ -160,7 +171,7 @@ def repro(jobs: int | None = None, scheduler: str | None = None, git_remote: str
                                dashboard_address="127.0.0.1:0")
         client = Client(cluster)
     try:
-        outcome = run_parallel(client, root, git_remote, echo=lambda line: print(line, flush=True))
+        outcome = run_parallel(client, todo, root, git_remote, echo=lambda line: print(line, flush=True))
     finally:
         client.close()
         if cluster is not None:

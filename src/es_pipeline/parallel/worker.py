@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from es_pipeline.errors import PipelineError
+from es_pipeline.logs import timed_total
 from es_pipeline.parallel.plan import StageTask
 
 LOG_TAIL = 30  # lines of a failed command's output carried back to the caller
@@ -49,8 +50,8 @@ def _worker_name() -> str:
         return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False) -> float:
-    """Run a command; returns its peak RSS in MB (its process tree from wait4, or what the runner reports)."""
+def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False) -> tuple[float, str]:
+    """Run a command; returns its peak RSS in MB (its process tree from wait4, or what the runner reports) and its output."""
     proc = subprocess.Popen(args, cwd=cwd, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, executable=os.environ.get("SHELL") if shell else None)
     output = proc.stdout.read()
@@ -61,7 +62,7 @@ def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False)
         notebooks = [o for o in task.outs if o.endswith(".ipynb")]
         where = f"{socket.gethostname()}:{cwd}" + (f" (notebook {', '.join(notebooks)})" if notebooks else "")
         raise StageFailed(task.name, where, "\n".join(output.splitlines()[-LOG_TAIL:]))
-    return max([usage.ru_maxrss / 1024, *(float(mb) for mb in REPORTED_PEAK.findall(output))])
+    return max([usage.ru_maxrss / 1024, *(float(mb) for mb in REPORTED_PEAK.findall(output))]), output
 
 
 def _remove_outs(root: Path, task: StageTask) -> None:
@@ -78,8 +79,9 @@ def run_here(root: str, task: StageTask, *upstream: dict) -> dict:
     """Run the stage's command in the shared workspace ``root``; the caller commits it."""
     start = time.perf_counter()
     _remove_outs(Path(root), task)
-    peak_mb = _run(task.cmd, Path(root), task, shell=True)
+    peak_mb, output = _run(task.cmd, Path(root), task, shell=True)
     return {"stage": task.name, "seconds": time.perf_counter() - start, "peak_mb": peak_mb,
+            "compute": timed_total(output),
             "worker": _worker_name(), "lock": {}}
 
 
@@ -129,8 +131,8 @@ def run_in_clone(git_url: str, ref: str, task: StageTask, *upstream: dict) -> di
     record_lock_entries(clone, known)
     if task.pull:
         _run(["dvc", "pull", "-q", *task.pull], clone, task)
-    peak_mb = _run(["dvc", "repro", "--single-item", task.name], clone, task)
+    peak_mb, output = _run(["dvc", "repro", "--single-item", task.name], clone, task)
     _run(["dvc", "push", "-q", "--run-cache", task.name], clone, task)
     entry = yaml.safe_load((clone / "dvc.lock").read_text())["stages"][task.name]
     return {"stage": task.name, "seconds": time.perf_counter() - start, "peak_mb": peak_mb,
-            "worker": _worker_name(), "lock": {**known, task.name: entry}}
+            "compute": timed_total(output), "worker": _worker_name(), "lock": {**known, task.name: entry}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from es_pipeline.parallel.plan import plan
+from es_pipeline.parallel.plan import Plan, plan
 from tests.integration.project import Project
 
 pytestmark = pytest.mark.xdist_group("parallel")
@@ -15,7 +15,10 @@ def test_fresh_project_plans_every_per_month_stage_in_dependency_order(tmp_path)
     for month in ("2025-11", "2025-12"):
         (project.root / "storage" / "raw").mkdir(parents=True, exist_ok=True)
         (project.root / "storage" / "raw" / f"ES.FUT.{month}.ohlcv-1s.dbn.zst").write_bytes(b"x")
-    tasks = plan(project.root)
+    todo = plan(project.root)
+    tasks = todo.tasks
+    assert sorted(todo.rest) == ["decay", "report", "site"]  # left to dvc repro after the per-month stages
+    assert not todo.nothing_to_do
     names = [t.name for t in tasks]
     assert sorted(names) == sorted(f"{s}@{m}" for s in ("filter", "label", "featurize", "dataset")
                                    for m in ("2025-11", "2025-12"))
@@ -30,3 +33,8 @@ def test_fresh_project_plans_every_per_month_stage_in_dependency_order(tmp_path)
     assert label.outs == ("data/labels/2025-12.parquet", "reports/label/2025-12.ipynb", "reports/label/2025-12.html",
                           "metrics/label/2025-12.json")
     assert by_name["dataset@2025-11"].outs == ("data/dataset/year=2025/month=11", "metrics/dataset/2025-11.json")
+
+
+def test_nothing_to_do_only_when_no_stage_at_all_is_stale():
+    assert Plan([], ()).nothing_to_do
+    assert not Plan([], ("report",)).nothing_to_do

@@ -23,6 +23,12 @@ def test_run_here_removes_outputs_first_then_runs_the_command_in_the_workspace(t
     assert (tmp_path / "out" / "keep.txt").read_text() == "other"
     assert result["stage"] == "s@2025-11" and result["seconds"] > 0 and result["lock"] == {}
     assert 1 < result["peak_mb"] < 10_000
+    assert result["compute"] == 0.0  # the command logged no timed step
+
+
+def test_run_here_reports_the_timed_steps_of_the_stage_log_as_compute(tmp_path):
+    log = "echo '06:30:01 INFO read x in 0.25 s'; echo '06:30:02 INFO wrote y in 1.50 s' >&2; echo 'in 9.00 s'"
+    assert run_here(str(tmp_path), task(log))["compute"] == 1.75
 
 
 def test_a_failing_command_raises_a_picklable_error_naming_where_to_look(tmp_path):
