@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -126,6 +126,15 @@ def _warm_up() -> None:
     page(sample, "warm-up", "index.html")
 
 
+def _start_warm_up() -> Future:
+    """Warm the exporter up in a thread: while the kernel works, this process only waits."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-warm-up")
+    try:
+        return pool.submit(_warm_up)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends once the warm-up is done
+
+
 def _write(path: Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -146,22 +155,21 @@ def run(notebook: str, output: str, html: str, parameters: dict[str, str], kerne
     os.environ[STAGE_LOG_ENV] = "1"  # the kernel's timestamped stage log goes to this command's stderr
     failure: Exception | None = None
     executing = out.with_name(f".{out.stem}.executing.ipynb")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        warming = pool.submit(_warm_up)  # while the kernel runs, this process is idle
+    warming = _start_warm_up()
+    try:
         try:
-            try:
-                papermill.execute_notebook(
-                    notebook, str(executing), parameters=parameters, kernel_name=kernel, cwd=cwd,
-                    progress_bar=False, request_save_on_cell_execute=False, record_timing=False,
-                    extra_arguments=["--IPKernelApp.capture_fd_output=False"])
-            except papermill.PapermillExecutionError as exc:
-                failure = exc
-            nb = stable(nbformat.read(executing, as_version=4), str(out))
-        finally:
-            executing.unlink(missing_ok=True)
-        executed = time.perf_counter()
-        _write(out, nbformat.writes(nb) + "\n")
-        warming.result()
+            papermill.execute_notebook(
+                notebook, str(executing), parameters=parameters, kernel_name=kernel, cwd=cwd,
+                progress_bar=False, request_save_on_cell_execute=False, record_timing=False,
+                extra_arguments=["--IPKernelApp.capture_fd_output=False"])
+        except papermill.PapermillExecutionError as exc:
+            failure = exc
+        nb = stable(nbformat.read(executing, as_version=4), str(out))
+    finally:
+        executing.unlink(missing_ok=True)
+    executed = time.perf_counter()
+    _write(out, nbformat.writes(nb) + "\n")
+    warming.result()
     index = os.path.relpath(Path(cwd) / "reports" / "index.html", page_path.parent)
     _write(page_path, page(nb, f"{Path(notebook).stem} {parameters.get('month', '')}".strip(), index))
     log.info("%s -> %s + %s: executed in %.1f s, saved in %.1f s%s", notebook, out, page_path,
