@@ -138,12 +138,6 @@ def _demo(args) -> None:
     run_demo(days=args.days)
 
 
-def _check_params(args) -> None:
-    from es_pipeline.params import load_params
-
-    load_params(args.params_dir)
-
-
 def _plots_template(args) -> None:
     from es_pipeline.plots_page import write_template
 
@@ -223,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     nb.add_argument("output", help="executed notebook, e.g. reports/<stage>/<month>.ipynb")
     nb.add_argument("--html", required=True, help="the page, e.g. reports/<stage>/<month>.html")
     nb.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                    help="a notebook parameter (string), as papermill -p")
+                    help="a notebook parameter (string), as papermill -p (params_dir: validated before the kernel)")
     nb.add_argument("-k", "--kernel", default="es-pipeline")
     nb.add_argument("--cwd", default=".", help="working directory of the notebook")
 
@@ -240,10 +234,6 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--git-remote", default=None,
                      help="workers share no filesystem: they clone from this git remote and exchange "
                           "outputs through the DVC remote (default with --scheduler: workers share this folder)")
-
-    check = add("check-params", _check_params,
-                "validate params/*.yaml (stages run this first: a bad value fails in one line)")
-    check.add_argument("--params-dir", default="params")
 
     page = add("plots-template", _plots_template, "write the offline page template dvc plots uses")
     page.add_argument("--out", default=".dvc/plots/offline.html")

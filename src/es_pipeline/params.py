@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from es_pipeline.calendars import calendar_names
 from es_pipeline.errors import ParamsError
 
 PARAM_FILES = ("market", "filter", "label", "features", "dataset", "months")
@@ -265,11 +266,8 @@ def _market(s: _Section) -> MarketParams:
 
 def _filter(s: _Section, calendars: bool = True) -> FilterParams:
     calendar = s.text("calendar", r"[A-Za-z0-9_.\-]+")
-    if calendars:
-        import pandas_market_calendars as mcal
-
-        if calendar not in mcal.get_calendar_names():
-            raise s.fail("calendar", "a pandas_market_calendars name such as NYSE or CME_Equity", calendar)
+    if calendars and calendar not in calendar_names():
+        raise s.fail("calendar", "a pandas_market_calendars name such as NYSE or CME_Equity", calendar)
     start, end = s.clock("session_start"), s.clock("session_end")
     if not start < end:
         raise s.fail("session_end", f"a clock time after session_start {start}", end)

@@ -35,6 +35,8 @@ from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 
+from es_pipeline.logs import log
+
 WARM_ENV = "ES_PIPELINE_WARM_KERNEL"
 PROVISIONER = "es-pipeline-warm"
 IDLE_SECONDS = 300
@@ -117,7 +119,6 @@ class ForkedKernel:
         self.pid = pid
         self.returncode: int | None = None
         self.peak_mb = 0.0
-        FORKED.append(self)
 
     def poll(self) -> int | None:
         if self.returncode is None:
@@ -144,18 +145,10 @@ class ForkedKernel:
         self.send_signal(signal.SIGTERM)
 
 
-FORKED: list[ForkedKernel] = []  # kernels this process took from a zygote
-
-
-def forked_peak_mb() -> float:
-    """The highest peak RSS among the kernels this process took from a zygote (0 if none)."""
-    for kernel in FORKED:
-        kernel.poll()
-    return max((kernel.peak_mb for kernel in FORKED), default=0.0)
-
-
 class WarmKernelProvisioner(LocalProvisioner):
     """LocalProvisioner that takes a forked kernel from the zygote when one is ready."""
+
+    forked: ForkedKernel | None = None
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
         env, cwd = kwargs.get("env") or dict(os.environ), str(kwargs.get("cwd") or os.getcwd())
@@ -164,10 +157,17 @@ class WarmKernelProvisioner(LocalProvisioner):
             if env.get(WARM_ENV) != "0":
                 start_zygote(cmd, env)
             return await super().launch_kernel(cmd, **kwargs)
-        self.process = ForkedKernel(pid)
+        self.process = self.forked = ForkedKernel(pid)
         self.pid = self.pgid = pid  # the child leads its own process group
         self.cwd = cwd
         return self.connection_info
+
+    async def cleanup(self, restart: bool = False) -> None:
+        """Report a forked kernel's peak memory: it is in no rusage of the stage command's."""
+        if self.forked is not None:
+            log.info("kernel %d (forked warm): peak RSS %.0f MB", self.forked.pid, self.forked.peak_mb)
+            self.forked = None
+        await super().cleanup(restart)
 
 
 # ---------------------------------------------------------------- zygote side

@@ -29,7 +29,7 @@ def test_fresh_project_plans_every_per_month_stage_in_dependency_order(tmp_path)
     assert all(names.index(u) < names.index(t.name) for t in tasks for u in t.after)
     label = by_name["label@2025-12"]
     assert (label.stage, label.month) == ("label", "2025-12")
-    assert label.cmd.startswith("es-pipeline check-params && es-pipeline notebook notebooks/label.ipynb reports/label/2025-12.ipynb")
+    assert label.cmd.startswith("es-pipeline notebook notebooks/label.ipynb reports/label/2025-12.ipynb")
     assert label.outs == ("data/labels/2025-12.parquet", "reports/label/2025-12.ipynb", "reports/label/2025-12.html",
                           "metrics/label/2025-12.json")
     assert by_name["dataset@2025-11"].outs == ("data/dataset/year=2025/month=11", "metrics/dataset/2025-11.json")
