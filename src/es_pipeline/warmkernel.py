@@ -1,7 +1,7 @@
 """Warm kernel start: fork each notebook's kernel from a process that already imported the pipeline.
 
 papermill runs every stage notebook in a fresh IPython kernel. Started cold, that kernel spends
-about 1.3 s booting and 1 s importing pandas, matplotlib, numba and the stage modules before its
+about a second booting and another importing pandas, matplotlib, numba and the stage modules before its
 first line of work: at 185 months x 4 stages, half an hour. This Jupyter kernel provisioner (named
 in the kernelspec, the extension point Jupyter has for "how a kernel process is started") asks a
 long-lived *zygote* that did those imports once to fork the kernel instead. The child is still a
@@ -41,8 +41,8 @@ WARM_ENV = "ES_PIPELINE_WARM_KERNEL"
 PROVISIONER = "es-pipeline-warm"
 IDLE_SECONDS = 300
 # what a stage kernel imports anyway: done once in the zygote instead of once per notebook
-PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "numpy", "pandas", "pyarrow.parquet", "matplotlib.pyplot",
-           "numba", "es_pipeline.stages.filter", "es_pipeline.stages.label", "es_pipeline.stages.featurize",
+PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "numpy", "pandas",
+           "pyarrow.parquet", "matplotlib.pyplot", "numba", "es_pipeline.stages.filter", "es_pipeline.stages.label", "es_pipeline.stages.featurize",
            "es_pipeline.stages.report", "es_pipeline.views.filter", "es_pipeline.views.label",
            "es_pipeline.views.features", "es_pipeline.views.report")
 # variables read while those modules import (threads, caches, config and locale): requesters whose
@@ -101,9 +101,9 @@ def start_zygote(cmd: list[str], env: dict[str, str]) -> None:
     """Start a zygote in the background for the next kernels; it outlives this process."""
     interpreter, _ = _split(cmd)
     address = _address(interpreter, env)
-    with open(address.with_suffix(".log"), "ab") as log:
+    with open(address.with_suffix(".log"), "ab") as zygote_log:
         subprocess.Popen([*interpreter, "-m", __name__, "serve", str(address)], env=env, cwd=tempfile.gettempdir(),
-                         stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+                         stdin=subprocess.DEVNULL, stdout=zygote_log, stderr=zygote_log, start_new_session=True)
 
 
 class ForkedKernel:
@@ -155,7 +155,10 @@ class WarmKernelProvisioner(LocalProvisioner):
         pid = None if env.get(WARM_ENV) == "0" else request_kernel(cmd, env, cwd)
         if pid is None:
             if env.get(WARM_ENV) != "0":
-                start_zygote(cmd, env)
+                try:
+                    start_zygote(cmd, env)
+                except OSError as exc:  # only later kernels would have been faster
+                    log.warning("no warm kernels: could not start the zygote (%s)", exc)
             return await super().launch_kernel(cmd, **kwargs)
         self.process = self.forked = ForkedKernel(pid)
         self.pid = self.pgid = pid  # the child leads its own process group
