@@ -3,8 +3,9 @@
 1. DVC says which per-month stages are stale (plan.py); each becomes one Dask task that waits
    for the tasks of the stages it reads (label/featurize after filter, dataset after all three).
 2. Workers run them (worker.py). As results arrive, the caller records them in dvc.lock through
-   DVC's API: ``stage.save()`` + ``stage.commit()`` of outputs the shared workspace holds, or the
-   lock entries handed back by workers in their own clones (then ``dvc pull``).
+   DVC's API, in a child process (record.py): ``stage.save()`` + ``stage.commit()`` of outputs the
+   shared workspace holds, or the lock entries handed back by workers in their own clones (then
+   ``dvc pull``).
    Workers that share no filesystem get the workspace state through a git ref and the outputs
    they read through the DVC remote, and hand back dvc.lock entries (see worker.py).
 3. If every month succeeded, a plain ``dvc repro`` runs what is left (decay, report): the
@@ -26,7 +27,8 @@ from pathlib import Path
 
 from es_pipeline.errors import PipelineError
 from es_pipeline.parallel.plan import Plan, StageTask, plan
-from es_pipeline.parallel.worker import StageFailed, collect, record_lock_entries, run_here, run_in_clone
+from es_pipeline.parallel.record import Recorder
+from es_pipeline.parallel.worker import StageFailed, run_here, run_in_clone
 
 
 @dataclass
@@ -44,18 +46,6 @@ class Outcome:
         months = sorted({name.split("@", 1)[1] for name in self.failed})
         lines.append(f"failed month(s): {', '.join(months)}; rerun `es-pipeline repro` once fixed")
         return "\n".join(lines)
-
-
-def _commit_here(root: Path, names: list[str]) -> None:
-    """What ``dvc commit -f`` does for these stages, with one dvc.lock write for the batch."""
-    from dvc.repo import Repo
-
-    with Repo(str(root)) as repo, repo.lock:
-        stages = [collect(repo, name) for name in names]
-        for stage in stages:
-            stage.save()
-            stage.commit()
-        stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
 
 
 def _git(root: Path, *args: str, env: dict | None = None) -> str:
@@ -109,7 +99,7 @@ def run_parallel(client, todo: Plan, root: str | Path = ".", git_remote: str | N
         futures = _submit(client, tasks, run_in_clone, *_publish(root, git_remote))
     else:
         futures = _submit(client, tasks, run_here, str(root))
-    outcome = Outcome()
+    outcome, recorder = Outcome(), Recorder(root, handed_back=bool(git_remote))
     names = {future.key: name for name, future in futures.items()}
     for batch in as_completed(list(futures.values())).batches():
         results = []
@@ -131,10 +121,8 @@ def run_parallel(client, todo: Plan, root: str | Path = ".", git_remote: str | N
             stage, month = result["stage"].split("@", 1)
             echo(f"[{len(outcome.done)}/{len(tasks)}] {month} {stage:<10} {result['seconds']:7.1f} s "
                  f"{result['peak_mb']:7.0f} MB {result['compute']:6.1f} s compute  {result['worker']}")
-        if results and git_remote:
-            record_lock_entries(root, {r["stage"]: r["lock"][r["stage"]] for r in results})
-        elif results:
-            _commit_here(root, [r["stage"] for r in results])
+        recorder.add(results)
+    recorder.finish()
     if git_remote and outcome.done:
         _dvc(root, "pull", "-q", *outcome.done)
     if not outcome.failed and not outcome.skipped:
