@@ -111,12 +111,14 @@ def test_notebooks_show_a_params_error_as_one_line(monkeypatch):
         error._render_traceback_()
 
 
-def test_stages_without_a_calendar_skip_the_calendar_library(tmp_path):
-    """label/featurize/report load params without importing pandas_market_calendars (0.2-0.3 s per stage)."""
+def test_stages_without_a_calendar_skip_the_calendar_check(params_dir):
+    """label/featurize/report never open a calendar: they load params without looking its name up."""
     import subprocess
     import sys
 
-    code = ("import sys; from es_pipeline.params import load_params; p = load_params('params', calendars=False); "
-            "assert p.filter.calendar and 'pandas_market_calendars' not in sys.modules; "
-            "load_params('params'); assert 'pandas_market_calendars' in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    edit(params_dir, "filter", "calendar: NYSE", "calendar: MOON")
+    with pytest.raises(ParamsError, match=r"filter\.calendar must be a pandas_market_calendars"):
+        load_params(params_dir)
+    code = (f"import sys; from es_pipeline.params import load_params; p = load_params({str(params_dir)!r}, calendars=False); "
+            "assert p.filter.calendar == 'MOON' and 'pandas_market_calendars' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
