@@ -152,9 +152,10 @@ class WarmKernelProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
         env, cwd = kwargs.get("env") or dict(os.environ), str(kwargs.get("cwd") or os.getcwd())
-        pid = None if env.get(WARM_ENV) == "0" else request_kernel(cmd, env, cwd)
+        warm = env.get(WARM_ENV) != "0"
+        pid = request_kernel(cmd, env, cwd) if warm else None
         if pid is None:
-            if env.get(WARM_ENV) != "0":
+            if warm:
                 try:
                     start_zygote(cmd, env)
                 except OSError as exc:  # only later kernels would have been faster
@@ -175,28 +176,21 @@ class WarmKernelProvisioner(LocalProvisioner):
 
 # ---------------------------------------------------------------- zygote side
 
-def _module_files() -> dict[str, tuple[int, int]]:
-    files = {}
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if path:
-            try:
-                stat = os.stat(path)
-            except OSError:
-                continue
-            files[path] = (stat.st_mtime_ns, stat.st_size)
-    return files
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
-def _unchanged(files: dict[str, tuple[int, int]]) -> bool:
-    for path, seen in files.items():
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return False
-        if (stat.st_mtime_ns, stat.st_size) != seen:
-            return False
-    return True
+def _module_files() -> dict[str, tuple[int, int] | None]:
+    paths = {getattr(module, "__file__", None) for module in list(sys.modules.values())} - {None}
+    return {path: _stamp(path) for path in paths}
+
+
+def _unchanged(files: dict[str, tuple[int, int] | None]) -> bool:
+    return all(_stamp(path) == seen for path, seen in files.items())
 
 
 def _load_compiled() -> None:
@@ -294,16 +288,17 @@ def serve(address: Path) -> None:
                 return
             with conn:
                 message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+                requester, uid = _peer(conn)
                 stale = not _unchanged(files)
                 if stale:  # make way for a fresh zygote before anyone is told to start one
                     _retire(address, bound, listener, lock)
                     reply = {"error": "stale"}
-                elif _peer(conn)[1] != os.getuid() or len(fds) != 3:
+                elif uid != os.getuid() or len(fds) != 3:
                     reply = {"error": "refused"}
                 else:
                     pid = os.fork()
                     if pid == 0:
-                        _become_kernel(json.loads(message), fds, [listener, conn, lock], _peer(conn)[0])
+                        _become_kernel(json.loads(message), fds, [listener, conn, lock], requester)
                     reply = {"pid": pid}
                 conn.send(json.dumps(reply).encode())
                 for fd in fds:
