@@ -38,7 +38,10 @@ RECORD_RULES = {
     "non_positive_price": "an outright has a price <= 0",
     "negative_volume": "volume is negative",
 }
-EVENING_OPEN_HOUR = 17  # Globex opens at 17:00 CT; that evening trades for the next date
+# Globex's evening session trades for the next date. It opens at 17:00 CT since the CME's
+# 2012-12 schedule change, and opened at 15:30 CT (after the 15:15-15:30 halt) before it.
+EVENING_OPEN = pd.Timedelta(hours=17)
+EVENING_OPEN_BEFORE_2012_12 = pd.Timedelta(hours=15, minutes=30)
 
 
 def check_schema(raw: pd.DataFrame, source: str, month: str) -> pd.DataFrame:
@@ -62,14 +65,15 @@ def check_schema(raw: pd.DataFrame, source: str, month: str) -> pd.DataFrame:
 
 
 def month_interval(month: str, timezone: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[17:00 local on the previous month's last day, 00:00 local on the next month's first day).
+    """[evening open on the previous month's last day, 00:00 local on the next month's first day).
 
     A record belongs to the month when its UTC month, its local date or its trading date
-    (the evening session from 17:00 local counts for the next day) is the month; the union
-    of the three is this interval.
+    (the evening session, from 17:00 local or 15:30 before 2012-12, counts for the next day)
+    is the month; the union of the three is this interval.
     """
     first, last = month_days(month)
-    lo = (first - pd.Timedelta(hours=24 - EVENING_OPEN_HOUR)).tz_localize(timezone)
+    evening_open = EVENING_OPEN if month >= "2012-12" else EVENING_OPEN_BEFORE_2012_12
+    lo = (first - pd.Timedelta(days=1) + evening_open).tz_localize(timezone)
     hi = (last + pd.Timedelta(days=1)).tz_localize(timezone)
     return min(lo, first.tz_localize("UTC")), max(hi, (last + pd.Timedelta(days=1)).tz_localize("UTC"))
 

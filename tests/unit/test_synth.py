@@ -13,6 +13,7 @@ import pytest
 from es_pipeline.ingest import read_raw
 from es_pipeline.synth import generate_month
 from es_pipeline.synth.contracts import listed_contracts, third_friday
+from es_pipeline.validation import validate
 
 CT = "America/Chicago"
 
@@ -183,6 +184,9 @@ def test_activity_and_price_scale_with_the_year(tmp_path):
     assert set(summary.records_per_symbol) == {"ESU0", "ESZ0", "ESU0-ESZ0"}
     assert 5_000 < summary.records / 3 < 15_000  # a real July 2010 month holds ~0.22 million records
     assert frame.loc[frame["symbol"] == "ESU0", "close"].between(900, 1300).all()
+    # Sessions opened at 15:30 CT the day before until 2012-12; the filter's month check agrees.
+    assert _at("2010-06-30", "15:30") <= frame["ts_event"].min() < _at("2010-06-30", "17:00")
+    assert len(validate(frame, "2010-07", str(summary.path), root="ES", timezone=CT, bad_rows="error")[0]) == len(frame)
 
 
 def test_full_month_matches_real_scale(december):

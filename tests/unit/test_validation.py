@@ -152,6 +152,17 @@ def test_month_boundaries_allow_the_evening_session_of_the_previous_day(make_raw
     assert (str(lo), str(hi)) == ("2025-11-30 17:00:00-06:00", "2026-01-01 00:00:00-06:00")
 
 
+def test_before_december_2012_the_evening_session_opened_at_15_30(make_raw):
+    # The CME's old schedule: Globex reopened at 15:30 CT, after the 15:15-15:30 halt.
+    lo, _ = month_interval("2010-07", "America/Chicago")
+    assert str(lo) == "2010-06-30 15:30:00-05:00"
+    assert str(month_interval("2012-12", "America/Chicago")[0]) == "2012-11-30 17:00:00-06:00"
+    evening = [("2010-06-30 15:30:00", "ESU0", 1000, 1000, 1000, 1000, 1)]
+    assert len(run(make_raw(evening), month="2010-07")[0]) == 1
+    with pytest.raises(RawDataError, match="records_outside_month"):
+        run(make_raw([("2010-06-30 15:29:59", "ESU0", 1000, 1000, 1000, 1000, 1)]), month="2010-07")
+
+
 def test_structural_schema_faults(make_raw):
     frame = make_raw([row(0)])
     with pytest.raises(RawDataError, match="missing column.*volume") as info:
