@@ -29,7 +29,7 @@ PER_MONTH = ("data/filtered/{m}.parquet", "data/labels/{m}.parquet", "data/featu
              "data/dataset/{partition}", *(f"reports/{s}/{{m}}.{ext}" for s in ("filter", "label", "featurize")
                                           for ext in ("ipynb", "html")),
              *(f"metrics/{s}/{{m}}.json" for s in ("filter", "label", "featurize", "dataset")))
-ONCE = ("data/dataset/_decay.csv", "reports/report.ipynb", "reports/report.html", "reports/index.html",
+ONCE = ("data/fingerprints", "data/dataset/_decay.csv", "reports/report.ipynb", "reports/report.html", "reports/index.html",
         "reports/pipeline.html", "plots", "metrics/summary.json")
 
 

@@ -61,6 +61,13 @@ def _decay(args) -> None:
     run(args.out, args.params_dir)
 
 
+def _fingerprint(args) -> None:
+    from es_pipeline.fingerprint import write_fingerprint
+
+    found = write_fingerprint(args.stage, args.out, params_dir=args.params_dir)
+    print(f"{args.stage}: {len(found['dependencies'])} dependencies -> {args.out}")
+
+
 def _months_sync(args) -> None:
     from es_pipeline.months import sync
     from es_pipeline.storage import remote_location
@@ -188,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     decay = add("decay", _decay, "write the per-month time decay table the dataset readers join")
     decay.add_argument("--out", default="data/dataset/_decay.csv")
     decay.add_argument("--params-dir", default="params")
+
+    fp = add("fingerprint", _fingerprint, "write a code-<step> stage's dependency hashes and params (per-month stages depend on it)")
+    fp.add_argument("stage", help="the dvc.yaml stage, e.g. code-filter")
+    fp.add_argument("--out", required=True, help="e.g. data/fingerprints/filter.json")
+    fp.add_argument("--params-dir", default="params", help="validated before anything is written")
 
     months = add("months", None, "the month list")
     months_sub = months.add_subparsers(dest="months_command", required=True)

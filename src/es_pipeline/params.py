@@ -379,7 +379,7 @@ def load_params(params_dir: str | Path = "params", calendars: bool = True) -> Pa
 
     ``calendars=False`` skips looking ``filter.calendar`` up in pandas_market_calendars, whose import
     (with exchange_calendars) costs 0.2-0.3 s: for stages that never open a calendar (label,
-    featurize, report); ``es-pipeline check-params`` and the filter stage always check it.
+    featurize, report); the code-<step> fingerprints and the filter stage always check it.
     """
     params_dir = Path(params_dir)
     months = _root(params_dir, "months", _months)

@@ -22,6 +22,7 @@ class Stage:
     per_month: bool
     deps: tuple[str, ...]
     outs: tuple[str, ...]
+    reads_code: bool = False  # depends on src modules, notebooks or params itself (code-<step> stages)
 
 
 def _paths(entries) -> tuple[str, ...]:
@@ -37,9 +38,11 @@ def stages(dvc_yaml: dict, src: str = "src/es_pipeline") -> list[Stage]:
     result = []
     for name, body in dvc_yaml["stages"].items():
         do = body.get("do", body)
-        deps = tuple(d for d in _paths(do.get("deps")) if not d.startswith(("${src}", src, "notebooks/")))
+        all_deps = _paths(do.get("deps"))
+        deps = tuple(d for d in all_deps if not d.startswith(("${src}", src, "notebooks/")))
         outs = _paths(do.get("outs")) + _paths(do.get("metrics")) + _paths(do.get("plots"))
-        result.append(Stage(name, "foreach" in body or "matrix" in body, deps, outs))
+        reads_code = len(deps) < len(all_deps) or bool(do.get("params"))
+        result.append(Stage(name, "foreach" in body or "matrix" in body, deps, outs, reads_code))
     return result
 
 
@@ -72,11 +75,13 @@ def render(all_stages: list[Stage], months: int) -> str:
     for d in range(max(level.values(), default=-1) + 1):
         boxes = []
         for s in (s for s in all_stages if level[s.name] == d):
-            reads = ", ".join(after[s.name]) or "raw months (remote://raw)"
+            reads = ", ".join(after[s.name]
+                              + ["raw months (remote://raw)"] * any(d.startswith("remote://") for d in s.deps)
+                              + ["code and params"] * s.reads_code)
             boxes.append(
                 f'<div class="stage" id="{s.name}"><b>{s.name}</b>'
                 + (f' <span class="pm">per month ×{months}</span>' if s.per_month else "")
-                + f"<div>after: {html.escape(reads)}</div><ul>"
+                + f"<div>reads: {html.escape(reads)}</div><ul>"
                 + "".join(f"<li>{html.escape(o)}</li>" for o in s.outs) + "</ul></div>")
         columns.append('<div class="col">' + "".join(boxes) + "</div>")
     arrow = '<div class="arrow">→</div>'

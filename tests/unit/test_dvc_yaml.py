@@ -2,6 +2,7 @@
 
 The import closure is read statically (every ``es_pipeline`` import in a module, function
 level included) from each stage's entry point: its notebook's imports, or its CLI runner.
+Per-month steps declare theirs on their ``code-<step>`` stage, whose fingerprint they depend on.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def covered(path: Path, deps: set[Path]) -> bool:
     return any(path == d or d in path.parents for d in deps)
 
 
+FINGERPRINTED = ("filter", "label", "featurize", "dataset")
 RUNNER = {"es_pipeline.notebook"}  # `es-pipeline notebook` executes the notebook and writes its page
 ENTRIES = {
     "filter": notebook_imports("filter.ipynb") | RUNNER,
@@ -78,10 +80,18 @@ ENTRIES = {
 }
 
 
+def code_stage(step: str) -> tuple[dict, set[str]]:
+    """The stage declaring the step's code, and that code's entry points."""
+    if step in FINGERPRINTED:
+        return DVC["stages"][f"code-{step}"], ENTRIES[step] | {"es_pipeline.fingerprint"}
+    return DVC["stages"][step], ENTRIES[step]
+
+
 @pytest.mark.parametrize("stage", sorted(ENTRIES))
 def test_stage_deps_are_exactly_its_import_closure(stage):
-    used = closure(ENTRIES[stage])
-    deps = declared(DVC["stages"][stage])
+    body, entry = code_stage(stage)
+    used = closure(entry)
+    deps = declared(body)
     assert used, f"{stage}: no es_pipeline imports found"
     missing = sorted(str(p.relative_to(ROOT)) for p in used if not covered(p, deps))
     extra = sorted(str(d.relative_to(ROOT)) for d in deps if not any(covered(p, {d}) for p in used))
@@ -89,12 +99,23 @@ def test_stage_deps_are_exactly_its_import_closure(stage):
     assert not extra, f"{stage}: dvc.yaml declares unused deps {extra}"
 
 
+@pytest.mark.parametrize("step", FINGERPRINTED)
+def test_each_month_reads_its_steps_code_and_params_through_one_fingerprint(step):
+    code, month = DVC["stages"][f"code-{step}"], DVC["stages"][step]["do"]
+    fingerprint = f"data/fingerprints/{step}.json"
+    assert code["cmd"] == f"es-pipeline fingerprint code-{step} --out {fingerprint} --params-dir params"
+    assert [fingerprint] == [next(iter(o)) for o in code["outs"]]
+    assert fingerprint in month["deps"] and "params" not in month
+    assert not [d for d in month["deps"] if d.startswith(("${src}", "notebooks/", "params/"))]
+    if step != "dataset":
+        assert code["params"] and f"notebooks/{step}.ipynb" in code["deps"]
+
+
 def test_notebook_stages_run_their_own_notebook_and_write_its_page():
     for stage in ("filter", "label", "featurize"):
         body = DVC["stages"][stage]["do"]
         assert (f"es-pipeline notebook notebooks/{stage}.ipynb reports/{stage}/${{key}}.ipynb "
                 f"--html reports/{stage}/${{key}}.html") in body["cmd"]
-        assert f"notebooks/{stage}.ipynb" in body["deps"]
         assert {f"reports/{stage}/${{key}}.ipynb", f"reports/{stage}/${{key}}.html"} <= {
             o for o in body["outs"] if isinstance(o, str)}
     report = DVC["stages"]["report"]

@@ -2,7 +2,8 @@
 
 Stage commands, outputs and dependencies come from DVC's parsed pipeline (``Repo.index``), so
 a parallel run executes exactly what ``dvc repro`` would. Per-month stages are the ``foreach``
-ones (``name@YYYY-MM``); the rest (decay, report) run afterwards through ``dvc repro``.
+ones (``name@YYYY-MM``). The other stale stages run through ``dvc repro``: those the per-month
+stages read (the ``code-<step>`` fingerprints) before them, the rest (decay, report) after.
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ class Plan:
 
     tasks: list[StageTask]
     rest: tuple[str, ...]
+    first: tuple[str, ...] = ()     # stale stages that per-month stages read: run before planning tasks
 
     @property
     def nothing_to_do(self) -> bool:
-        return not self.tasks and not self.rest
+        return not self.tasks and not self.rest and not self.first
 
 
 def is_per_month(name: str) -> bool:
@@ -62,15 +64,17 @@ def plan(root: str | Path) -> Plan:
         for stage in graph.nodes:
             if stage.addressing in changed:  # status keys are addressings, relative to the cwd
                 stale |= {stage, *nx.ancestors(graph, stage)}
-        tasks, rest = [], []
+        tasks, rest, first = [], [], []
         for stage in reversed(list(nx.topological_sort(graph))):
             if stage not in stale:
                 continue
             if not is_per_month(stage.name or ""):
-                rest.append(stage.name)
+                read_by_months = any(is_per_month(s.name or "") for s in nx.ancestors(graph, stage))
+                (first if read_by_months else rest).append(stage.name)
                 continue
             upstream = sorted(nx.descendants(graph, stage), key=lambda s: s.name)
             tasks.append(StageTask(
                 name=stage.name, cmd=_cmd(stage), outs=tuple(str(o.def_path) for o in stage.outs),
-                after=tuple(s.name for s in upstream if s in stale), pull=tuple(s.name for s in upstream)))
-        return Plan(tasks, tuple(rest))
+                after=tuple(s.name for s in upstream if s in stale and is_per_month(s.name or "")),
+                pull=tuple(s.name for s in upstream)))
+        return Plan(tasks, tuple(rest), tuple(first))

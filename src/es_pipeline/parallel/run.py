@@ -135,10 +135,16 @@ def repro(jobs: int | None = None, scheduler: str | None = None, git_remote: str
     """The CLI entry: a LocalCluster of ``jobs`` processes, or the scheduler at ``scheduler``.
 
     The plan comes first: with nothing stale no cluster starts (a no-op run costs one status).
+    Stale stages the per-month ones read (code-<step> fingerprints) run first, then DVC plans
+    again: only the months whose step really changed are stale.
     """
     from distributed import Client, LocalCluster
 
     todo = plan(root)
+    if todo.first:
+        print(f"dvc repro {' '.join(todo.first)} (read by the per-month stages)", flush=True)
+        _dvc(Path(root), "repro", *todo.first)
+        todo = plan(root)
     if todo.nothing_to_do:
         print("nothing to do: every stage is up to date", flush=True)
         return 0

@@ -18,6 +18,7 @@ def test_fresh_project_plans_every_per_month_stage_in_dependency_order(tmp_path)
     todo = plan(project.root)
     tasks = todo.tasks
     assert sorted(todo.rest) == ["decay", "report", "site"]  # left to dvc repro after the per-month stages
+    assert sorted(todo.first) == [f"code-{s}" for s in ("dataset", "featurize", "filter", "label")]  # before them
     assert not todo.nothing_to_do
     names = [t.name for t in tasks]
     assert sorted(names) == sorted(f"{s}@{m}" for s in ("filter", "label", "featurize", "dataset")
@@ -38,3 +39,4 @@ def test_fresh_project_plans_every_per_month_stage_in_dependency_order(tmp_path)
 def test_nothing_to_do_only_when_no_stage_at_all_is_stale():
     assert Plan([], ()).nothing_to_do
     assert not Plan([], ("report",)).nothing_to_do
+    assert not Plan([], (), ("code-filter",)).nothing_to_do
