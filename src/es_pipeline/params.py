@@ -264,9 +264,9 @@ def _market(s: _Section) -> MarketParams:
     )
 
 
-def _filter(s: _Section, calendars: bool = True) -> FilterParams:
+def _filter(s: _Section) -> FilterParams:
     calendar = s.text("calendar", r"[A-Za-z0-9_.\-]+")
-    if calendars and calendar not in calendar_names():
+    if calendar not in calendar_names():
         raise s.fail("calendar", "a pandas_market_calendars name such as NYSE or CME_Equity", calendar)
     start, end = s.clock("session_start"), s.clock("session_end")
     if not start < end:
@@ -374,18 +374,13 @@ def _months(s: _Section) -> tuple[MonthEntry, ...]:
     return tuple(sorted(entries, key=lambda e: e.month))
 
 
-def load_params(params_dir: str | Path = "params", calendars: bool = True) -> Params:
-    """Load and validate every parameter file; the only place YAML is read.
-
-    ``calendars=False`` skips looking ``filter.calendar`` up in pandas_market_calendars, whose import
-    (with exchange_calendars) costs 0.2-0.3 s: for stages that never open a calendar (label,
-    featurize, report); the code-<step> fingerprints and the filter stage always check it.
-    """
+def load_params(params_dir: str | Path = "params") -> Params:
+    """Load and validate every parameter file; the only place YAML is read."""
     params_dir = Path(params_dir)
     months = _root(params_dir, "months", _months)
     return Params(
         market=_root(params_dir, "market", _market),
-        filter=_root(params_dir, "filter", lambda s: _filter(s, calendars)),
+        filter=_root(params_dir, "filter", _filter),
         label=_root(params_dir, "label", _label),
         features=_root(params_dir, "features", _features),
         dataset=_root(params_dir, "dataset", lambda s: _dataset(s, months[-1].month)),

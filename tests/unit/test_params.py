@@ -109,16 +109,3 @@ def test_notebooks_show_a_params_error_as_one_line(monkeypatch):
     monkeypatch.setenv("ES_PIPELINE_DEBUG", "1")
     with pytest.raises(NotImplementedError):
         error._render_traceback_()
-
-
-def test_stages_without_a_calendar_skip_the_calendar_check(params_dir):
-    """label/featurize/report never open a calendar: they load params without looking its name up."""
-    import subprocess
-    import sys
-
-    edit(params_dir, "filter", "calendar: NYSE", "calendar: MOON")
-    with pytest.raises(ParamsError, match=r"filter\.calendar must be a pandas_market_calendars"):
-        load_params(params_dir)
-    code = (f"import sys; from es_pipeline.params import load_params; p = load_params({str(params_dir)!r}, calendars=False); "
-            "assert p.filter.calendar == 'MOON' and 'pandas_market_calendars' not in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True)

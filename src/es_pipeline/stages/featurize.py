@@ -80,7 +80,7 @@ def run(
     month: str | None = None,
 ) -> FeatureResult:
     """Featurize one filtered month and write ``out`` (Parquet) and ``metrics_out`` (JSON)."""
-    params = load_params(params_dir, calendars=False)
+    params = load_params(params_dir)
     fp, timezone = params.features, params.market.timezone
 
     with timed(f"read {filtered}"):

@@ -41,7 +41,7 @@ def read_labels(path: str | Path) -> pd.DataFrame:
 def run(filtered: str | Path, out: str | Path, metrics_out: str | Path | None = None,
         params_dir: str | Path = "params", month: str | None = None) -> LabelResult:
     """Label one filtered month; write the Parquet table and (optionally) the metrics JSON."""
-    params = load_params(params_dir, calendars=False)
+    params = load_params(params_dir)
     label, tick = params.label, params.market.tick_size
     what = f"month {month}" if month else str(filtered)
     with timed(f"read {filtered}"):

@@ -26,7 +26,7 @@ def write_figures(report: Report, folder: str | Path) -> None:
 
 def run(dataset: str | Path = "data/dataset", metrics_dir: str | Path = "metrics",
         plots_dir: str | Path = "plots", params_dir: str | Path = "params") -> Report:
-    params = load_params(params_dir, calendars=False)
+    params = load_params(params_dir)
     with timed(f"report over {len(params.months)} month(s)"):
         report = build_report(params, metrics_dir, dataset)
         write_outputs(report, Path(metrics_dir) / "summary.json", plots_dir)
