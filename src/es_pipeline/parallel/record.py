@@ -4,6 +4,9 @@ DVC re-reads and re-dumps the whole dvc.lock to record stages: CPU-bound Python 
 at 185 months. Done in the caller's own process it holds the GIL that the Dask scheduler of a
 LocalCluster (which lives in that process) needs, and the workers go idle. So the caller hands each
 batch to ``python -m es_pipeline.parallel.record`` and goes on; the next batch collects meanwhile.
+A recording costs ~5 s of CPU at 185 months whatever the batch size (the lock round trip), so a
+new one starts at most every ``min_interval`` seconds: started back to back, recording took a
+large share of the two cores the stages run on.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from es_pipeline.errors import PipelineError
@@ -33,16 +37,19 @@ def commit_here(root: Path, names: list[str]) -> None:
 class Recorder:
     """Keeps at most one recording child running; finished stages wait for the next one."""
 
-    def __init__(self, root: Path, handed_back: bool):
+    def __init__(self, root: Path, handed_back: bool, min_interval: float = 30.0, clock=time.monotonic):
         self.root, self.handed_back = root, handed_back  # handed_back: workers return lock entries
+        self.min_interval, self.clock = min_interval, clock
         self.pending: dict[str, dict] = {}
         self.child: subprocess.Popen | None = None
         self.batch_file: Path | None = None
+        self.started_at = float("-inf")
 
     def add(self, results: list[dict]) -> None:
         for result in results:
             self.pending[result["stage"]] = result["lock"].get(result["stage"], {})
-        if self.child is None or self.child.poll() is not None:
+        idle = self.child is None or self.child.poll() is not None
+        if idle and self.clock() - self.started_at >= self.min_interval:
             self._collect()
             self._start()
 
@@ -58,7 +65,7 @@ class Recorder:
         batch = {"entries": self.pending} if self.handed_back else {"commit": sorted(self.pending)}
         with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="es-pipeline-record-", delete=False) as file:
             json.dump(batch, file)
-        self.batch_file, self.pending = Path(file.name), {}
+        self.batch_file, self.pending, self.started_at = Path(file.name), {}, self.clock()
         self.child = subprocess.Popen([sys.executable, "-m", __name__, str(self.root), str(self.batch_file)],
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

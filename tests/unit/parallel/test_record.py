@@ -22,3 +22,17 @@ def test_nothing_finished_starts_no_child(tmp_path):
     recorder.add([])
     recorder.finish()
     assert recorder.child is None
+
+
+def test_a_new_recording_waits_for_the_interval_and_batches_what_finished_meanwhile(tmp_path):
+    now = [100.0]
+    recorder = Recorder(tmp_path, handed_back=False, min_interval=30, clock=lambda: now[0])
+    recorder.add([{"stage": "filter@2025-11", "lock": {}}])
+    first = recorder.child
+    first.wait()  # done (failed: not a DVC project), but the next one is not due yet
+    recorder.add([{"stage": "label@2025-11", "lock": {}}])
+    recorder.add([{"stage": "featurize@2025-11", "lock": {}}])
+    assert recorder.child is first and sorted(recorder.pending) == ["featurize@2025-11", "label@2025-11"]
+    now[0] += 30
+    with pytest.raises(PipelineError, match="recording finished stages"):
+        recorder.add([])  # due: collects the first child, which failed
