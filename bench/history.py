@@ -6,7 +6,7 @@ user does (``es-pipeline months sync``, ``es-pipeline repro``). The last few mon
 also run serially in a second copy, each month's three stages through plain ``dvc repro``.
 ``--raw-dir`` keeps the generated months (seeded by month) for the next run. Prints one table.
 
-    python bench/history.py [--start 2010-07] [--end 2025-12] [--days N] [--jobs 2] [--serial-months 2]
+    python bench/history.py [--start 2010-07] [--end 2025-12] [--days N] [--jobs 2] [--serial-months 3]
                           [--raw-dir DIR] [--generate-only]
 """
 
@@ -154,7 +154,7 @@ def main() -> None:
     parser.add_argument("--end", default="2025-12", help="the last month; it is the one appended at the end")
     parser.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--serial-months", type=int, default=2, help="the last N months of the history also run serially (0: none)")
+    parser.add_argument("--serial-months", type=int, default=3, help="the last N months of the history also run serially (0: none)")
     parser.add_argument("--raw-dir", help="keep the generated raw months here (in full/ or days-N/) and reuse "
                                           "the ones already there (default: inside the work folder)")
     parser.add_argument("--generate-only", action="store_true", help="only fill --raw-dir, run nothing")
