@@ -30,7 +30,9 @@ def commit_here(root: Path, names: list[str]) -> None:
         stages = [collect(repo, name) for name in names]
         for stage in stages:
             stage.save()
-            stage.commit()
+            # no relink: it deletes and re-creates each workspace file from the cache, while other
+            # stages of the run may be reading it (a month's dataset stage reads its features)
+            stage.commit(relink=False)
         stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
 
 

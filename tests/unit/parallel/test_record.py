@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
+import yaml
 
 from es_pipeline.errors import PipelineError
-from es_pipeline.parallel.record import Recorder
+from es_pipeline.parallel.record import Recorder, commit_here
 
 
 def test_adding_a_batch_returns_while_the_child_records_and_finish_reports_its_failure(tmp_path):
@@ -36,3 +39,19 @@ def test_a_new_recording_waits_for_the_interval_and_batches_what_finished_meanwh
     now[0] += 30
     with pytest.raises(PipelineError, match="recording finished stages"):
         recorder.add([])  # due: collects the first child, which failed
+
+
+def test_recording_leaves_the_workspace_files_in_place_for_stages_still_reading_them(tmp_path):
+    for command in (["git", "init", "-q"], ["dvc", "init", "-q"]):
+        subprocess.run(command, cwd=tmp_path, check=True)
+    (tmp_path / "dvc.yaml").write_text("stages:\n  make:\n    cmd: echo data > out.txt\n    outs: [out.txt]\n")
+    out = tmp_path / "out.txt"
+    out.write_text("data\n")  # as a worker running the command leaves it
+    before = out.stat()
+    commit_here(tmp_path, ["make"])
+    after = out.stat()  # never deleted and copied back from the cache (which can reuse the inode)
+    assert (after.st_ino, after.st_ctime_ns) == (before.st_ino, before.st_ctime_ns)
+    lock = yaml.safe_load((tmp_path / "dvc.lock").read_text())["stages"]["make"]
+    assert lock["outs"][0]["path"] == "out.txt" and lock["outs"][0]["md5"]
+    status = subprocess.run(["dvc", "status", "-q"], cwd=tmp_path)
+    assert status.returncode == 0  # recorded and cached: nothing changed
