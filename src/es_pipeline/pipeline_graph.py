@@ -76,7 +76,7 @@ def render(all_stages: list[Stage], months: int) -> str:
         boxes = []
         for s in (s for s in all_stages if level[s.name] == d):
             reads = ", ".join(after[s.name]
-                              + ["raw months (remote://raw)"] * any(d.startswith("remote://") for d in s.deps)
+                              + ["raw months (remote://raw)"] * any(dep.startswith("remote://") for dep in s.deps)
                               + ["code and params"] * s.reads_code)
             boxes.append(
                 f'<div class="stage" id="{s.name}"><b>{s.name}</b>'
