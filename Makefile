@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
 	$(PYTHON) -m ipykernel install --sys-prefix --name es-pipeline --display-name "Python (es-pipeline)"
-	$(PYTHON) -m es_pipeline.warmkernel install es-pipeline
+	$(PYTHON) -m es_pipeline.ops.warmkernel install es-pipeline
 	$(VENV)/bin/es-pipeline plots-template
 	touch $(STAMP)
 

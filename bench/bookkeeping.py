@@ -48,8 +48,9 @@ def link_tree(source: Path, target: Path) -> None:
 
 def faked_history(work: Path, months: list[str], template: Path):
     """A scratch project listing ``months``, every output in place and recorded in dvc.lock."""
-    from es_pipeline.months import render
-    from es_pipeline.params import MonthEntry, hive_partition
+    from es_pipeline.core.params import MonthEntry
+    from es_pipeline.core.periods import hive_partition
+    from es_pipeline.ops.months import render
     from tests.integration.project import Project
 
     model = sorted(p.stem for p in (template / "data" / "filtered").glob("*.parquet"))[0]

@@ -19,8 +19,8 @@ def timed(fn, *args):
 
 def scratch_project(target: Path, raw_months: dict[str, Path]):
     """A throw-away copy of the repo whose raw location holds ``raw_months`` (month -> DBN file)."""
-    from es_pipeline.months import render
-    from es_pipeline.params import MonthEntry
+    from es_pipeline.core.params import MonthEntry
+    from es_pipeline.ops.months import render
     from tests.integration.project import Project
 
     project = Project.copy_of_repo(target)

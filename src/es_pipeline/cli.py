@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from es_pipeline.errors import DEBUG_ENV, PipelineError
-from es_pipeline.logs import setup_logging
+from es_pipeline.core.errors import DEBUG_ENV, PipelineError
+from es_pipeline.core.logs import setup_logging
 
 
 def _generate(args) -> None:
@@ -22,7 +22,7 @@ def _generate(args) -> None:
 
 
 def _ingest(args) -> None:
-    from es_pipeline.storage import read_raw_month
+    from es_pipeline.filter.storage import read_raw_month
 
     raw = read_raw_month(args.raw, args.definition)
     by_symbol = raw.groupby("symbol").agg(records=("volume", "size"), volume=("volume", "sum"),
@@ -32,45 +32,45 @@ def _ingest(args) -> None:
 
 
 def _filter(args) -> None:
-    from es_pipeline.stages.filter import run
+    from es_pipeline.filter.stage import run
 
     run(args.raw, args.month, args.out, args.metrics, args.params_dir, symbols=args.definition)
 
 
 def _label(args) -> None:
-    from es_pipeline.stages.label import run
+    from es_pipeline.label.stage import run
 
     run(args.filtered, args.out, args.metrics, args.params_dir)
 
 
 def _featurize(args) -> None:
-    from es_pipeline.stages.featurize import run
+    from es_pipeline.features.stage import run
 
     run(args.filtered, args.out, args.metrics, args.params_dir)
 
 
 def _dataset(args) -> None:
-    from es_pipeline.stages.dataset import run
+    from es_pipeline.dataset.stage import run
 
     run(args.month, args.data_root, args.out, args.metrics)
 
 
 def _decay(args) -> None:
-    from es_pipeline.stages.decay import run
+    from es_pipeline.dataset.decay import run
 
     run(args.out, args.params_dir)
 
 
 def _fingerprint(args) -> None:
-    from es_pipeline.fingerprint import write_fingerprint
+    from es_pipeline.ops.fingerprint import write_fingerprint
 
     found = write_fingerprint(args.stage, args.out, params_dir=args.params_dir)
     print(f"{args.stage}: {len(found['dependencies'])} dependencies -> {args.out}")
 
 
 def _months_sync(args) -> None:
-    from es_pipeline.months import sync
-    from es_pipeline.storage import remote_location
+    from es_pipeline.filter.storage import remote_location
+    from es_pipeline.ops.months import sync
 
     location = remote_location(args.remote)
     months = sync(location, Path(args.params_dir) / "months.yaml")
@@ -80,7 +80,7 @@ def _months_sync(args) -> None:
 
 
 def _months_prune(args) -> None:
-    from es_pipeline.prune import prune
+    from es_pipeline.ops.prune import prune
 
     pruned = prune(dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
@@ -92,9 +92,9 @@ def _months_prune(args) -> None:
 
 
 def _definitions_fetch(args) -> None:
-    from es_pipeline.definitions import fetch
-    from es_pipeline.params import load_params
-    from es_pipeline.storage import remote_location
+    from es_pipeline.core.params import load_params
+    from es_pipeline.filter.storage import remote_location
+    from es_pipeline.ops.definitions import fetch
 
     location = remote_location(args.remote)
     parent = f"{load_params(args.params_dir).market.root_symbol}.FUT"
@@ -103,7 +103,7 @@ def _definitions_fetch(args) -> None:
 
 
 def _verify(args) -> None:
-    from es_pipeline.verify import check_before_push, verify
+    from es_pipeline.ops.verify import check_before_push, verify
 
     if not args.repair:
         check_before_push()
@@ -122,31 +122,31 @@ def _verify(args) -> None:
 
 
 def _notebook(args) -> None:
-    from es_pipeline.notebook import run
+    from es_pipeline.notebook.run import run
 
     run(args.notebook, args.output, args.html, dict(args.parameter), args.kernel, args.cwd)
 
 
 def _site(args) -> None:
-    from es_pipeline.stages.site import run
+    from es_pipeline.report.site import run
 
     run(args.metrics_dir, args.params_dir, args.dvc_yaml, args.out_dir)
 
 
 def _repro(args) -> int:
-    from es_pipeline.parallel.run import repro
+    from es_pipeline.ops.parallel.run import repro
 
     return repro(args.jobs, args.scheduler, args.git_remote)
 
 
 def _demo(args) -> None:
-    from es_pipeline.demo import run_demo
+    from es_pipeline.ops.demo import run_demo
 
     run_demo(days=args.days)
 
 
 def _plots_template(args) -> None:
-    from es_pipeline.plots_page import write_template
+    from es_pipeline.report.plots_page import write_template
 
     print(f"wrote {write_template(args.out)} (dvc plots pages draw offline)")
 

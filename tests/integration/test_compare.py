@@ -15,8 +15,8 @@ import shlex
 
 import pytest
 
-from es_pipeline.months import render
-from es_pipeline.params import MonthEntry
+from es_pipeline.core.params import MonthEntry
+from es_pipeline.ops.months import render
 from tests.integration.project import REPO_ROOT, Project
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("compare")]

@@ -15,8 +15,8 @@ import boto3
 import pytest
 import yaml
 
-from es_pipeline.months import render
-from es_pipeline.params import MonthEntry
+from es_pipeline.core.params import MonthEntry
+from es_pipeline.ops.months import render
 from tests.conftest import _free_port
 from tests.integration.project import BIN, Project
 

@@ -13,8 +13,8 @@ import subprocess
 import boto3
 import pytest
 
-from es_pipeline.months import render
-from es_pipeline.params import MonthEntry
+from es_pipeline.core.params import MonthEntry
+from es_pipeline.ops.months import render
 from tests.conftest import S3_CREDENTIALS
 from tests.integration.project import Project
 

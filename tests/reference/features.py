@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from es_pipeline.params import FeatureParams
+from es_pipeline.core.params import FeatureParams
 
 REFERENCE_NAMES = (
     "volume_ratio_30s", "volume_slope_30s", "volume_slope_5s", "volume_exhaustion",

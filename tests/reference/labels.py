@@ -2,7 +2,7 @@
 
 Deliberately naive: one plain Python scan per row and mode, prices compared in points
 exactly as the SPEC states. Same output columns and dtypes as
-``es_pipeline.labeling.label_bars``, so frames can be compared with assert_frame_equal.
+``es_pipeline.label.labels.label_bars``, so frames can be compared with assert_frame_equal.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from es_pipeline.labeling import BAR_NS, OUTCOME_DTYPE
-from es_pipeline.params import LabelParams, WeightCurve
+from es_pipeline.core.params import LabelParams, WeightCurve
+from es_pipeline.label.labels import BAR_NS, OUTCOME_DTYPE
 
 
 def _curve(c: WeightCurve, x: float) -> float:

@@ -20,13 +20,13 @@ import pytest
 import yaml
 import zstandard
 
-from es_pipeline.dataset import assemble_month
-from es_pipeline.errors import OutputWriteError, RawDataError, StageInputError
+from es_pipeline.core.errors import OutputWriteError, RawDataError, StageInputError
+from es_pipeline.core.params import load_params
+from es_pipeline.dataset.partition import assemble_month
 from es_pipeline.features import volatility
 from es_pipeline.features.base import BarArrays
-from es_pipeline.ingest import UNDEF_PRICE_POINTS
-from es_pipeline.params import load_params
-from es_pipeline.stages import filter as stage
+from es_pipeline.filter import stage
+from es_pipeline.filter.ingest import UNDEF_PRICE_POINTS
 from tests.unit.conftest import build_raw, trades
 from tests.unit.dbn_edits import as_parent, header_only, with_record_prices
 

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from es_pipeline.core.params import FeatureParams
+from es_pipeline.core.tables import UTC_NS, session_bounds
 from es_pipeline.features import (
     consolidation,
     microstructure,
@@ -27,8 +29,6 @@ from es_pipeline.features import (
     volume,
 )
 from es_pipeline.features.base import BarArrays
-from es_pipeline.params import FeatureParams
-from es_pipeline.tables import UTC_NS, session_bounds
 
 GROUPS = {
     "volume": volume,

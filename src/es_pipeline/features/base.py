@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from es_pipeline.tables import session_bounds
+from es_pipeline.core.tables import session_bounds
 
 
 @dataclass(frozen=True)

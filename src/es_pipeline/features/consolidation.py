@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from es_pipeline.core.params import FeatureParams
 from es_pipeline.features.base import BarArrays, safe_div
 from es_pipeline.features.retouches import rolling_retouches
 from es_pipeline.features.rolling import rolling_max, rolling_min
-from es_pipeline.params import FeatureParams
 
 NAMES = (
     "short_range_high", "short_range_low", "short_range_size", "position_in_short_range",

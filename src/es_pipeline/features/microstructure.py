@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from es_pipeline.core.params import FeatureParams
 from es_pipeline.features.base import BarArrays, safe_div
 from es_pipeline.features.rolling import lag, rolling_mean
-from es_pipeline.params import FeatureParams
 
 NAMES = (
     "bar_range", "relative_bar_size", "uptick_pct_30s", "uptick_pct_60s",

@@ -16,9 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from es_pipeline.core.params import FeatureParams
 from es_pipeline.features.base import BarArrays, safe_div
-from es_pipeline.features.rolling import rolling_slope, session_cummax, session_cummin, session_cumsum
-from es_pipeline.params import FeatureParams
+from es_pipeline.features.rolling import (
+    rolling_slope,
+    session_cummax,
+    session_cummin,
+    session_cumsum,
+)
 
 NAMES = ("vwap", "distance_from_vwap_pct", "vwap_slope", "distance_from_rth_high", "distance_from_rth_low")
 

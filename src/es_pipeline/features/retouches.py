@@ -11,6 +11,7 @@ from numba import njit
 
 from es_pipeline.features.rolling import NAN, _check
 
+
 @njit(cache=True)
 def _rolling_retouches(high, low, starts, ends, w, zone, step, out):
     top = 0

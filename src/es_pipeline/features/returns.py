@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from es_pipeline.core.params import FeatureParams
 from es_pipeline.features.base import BarArrays, safe_div
 from es_pipeline.features.rolling import lag, rolling_std
-from es_pipeline.params import FeatureParams
 
 NAMES = ("return_30s", "return_60s", "return_300s", "momentum_acceleration", "momentum_consistency")
 _KEYS = (("return_30s", "return_short"), ("return_60s", "return_medium"), ("return_300s", "return_long"))

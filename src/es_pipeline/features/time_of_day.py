@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from es_pipeline.params import TIME_BUCKETS, FeatureParams
+from es_pipeline.core.params import TIME_BUCKETS, FeatureParams
 
 NAMES = ("is_eth", "is_pre_open", "is_rth_open", "is_morning", "is_lunch", "is_afternoon", "is_rth_close")
 _NS_PER_DAY = 86_400 * 1_000_000_000

@@ -21,9 +21,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from es_pipeline.core.params import FeatureParams
 from es_pipeline.features.base import BarArrays, safe_div
-from es_pipeline.features.rolling import lag, rolling_mean, rolling_percentile_rank, rolling_std
-from es_pipeline.params import FeatureParams
+from es_pipeline.features.rolling import (
+    lag,
+    rolling_mean,
+    rolling_percentile_rank,
+    rolling_std,
+)
 
 NAMES = (
     "atr_30s", "atr_300s", "volatility_regime", "volatility_acceleration",

@@ -14,9 +14,9 @@ from pathlib import Path
 import databento_dbn as dbn
 import zstandard
 
+from es_pipeline.core.files import atomic_path
 from es_pipeline.synth.contracts import Contract
 from es_pipeline.synth.simulate import PRICE_SCALE, Records
-from es_pipeline.tables import atomic_path
 
 DATASET = "GLBX.MDP3"
 PARENT_SYMBOL = "ES.FUT"

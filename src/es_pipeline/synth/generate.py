@@ -16,7 +16,7 @@ from pathlib import Path
 import databento_dbn as dbn
 import numpy as np
 
-from es_pipeline.ingest import definition_path_for
+from es_pipeline.filter.ingest import definition_path_for
 from es_pipeline.synth import dbnfile
 from es_pipeline.synth.sessions import clock_minutes
 from es_pipeline.synth.simulate import simulate_month

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from es_pipeline.params import load_params
-
 from feature_bars import concat_sessions, random_walk_day
+
+from es_pipeline.core.params import load_params
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from feature_bars import TZ, concat_sessions, make_session, random_walk_day
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,6 @@ from es_pipeline.features import (
     nan_check,
     warmup_rows,
 )
-from feature_bars import TZ, concat_sessions, make_session, random_walk_day
 from tests.reference.features import REFERENCE_NAMES, compute_features_reference
 
 SPEC_ORDER = REFERENCE_NAMES  # written out by hand in the reference, in SPEC 7 table order

@@ -11,13 +11,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
-from es_pipeline.errors import StageInputError
-from es_pipeline.features import FEATURE_NAMES, FEATURES_SCHEMA
-from es_pipeline.stages.featurize import FeatureResult, run
-from es_pipeline.tables import FILTERED_SCHEMA, read_table, write_table
-from es_pipeline.views import features as views
 from feature_bars import concat_sessions, random_walk_day
+
+from es_pipeline.core.errors import StageInputError
+from es_pipeline.core.tables import FILTERED_SCHEMA, read_table, write_table
+from es_pipeline.features import FEATURE_NAMES, FEATURES_SCHEMA, views
+from es_pipeline.features.stage import FeatureResult, run
 
 matplotlib.use("Agg")
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from feature_bars import concat_sessions, make_session
 
 from es_pipeline.features import price_context
 from es_pipeline.features.base import BarArrays
-from feature_bars import concat_sessions, make_session
 
 
 def compute(frame, params):

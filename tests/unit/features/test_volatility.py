@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from feature_bars import concat_sessions, make_session
 
 from es_pipeline.features import volatility
 from es_pipeline.features.base import BarArrays
-from feature_bars import concat_sessions, make_session
 
 
 def compute(frame, params):
@@ -100,7 +100,6 @@ def test_percentile_of_shrinking_volatility(feature_params):
 
 def test_percentile_matches_pandas_rolling_rank_on_ties(feature_params):
     import pandas as pd
-
     from feature_bars import with_windows
 
     params = with_windows(feature_params, atr_short=2, atr_percentile=5)

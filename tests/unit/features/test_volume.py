@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from feature_bars import concat_sessions, make_session
+
 from es_pipeline.features import volume
 from es_pipeline.features.base import BarArrays
 

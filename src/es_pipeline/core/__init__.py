@@ -1,0 +1,1 @@
+"""What every step shares: errors, logs, atomic files, table schemas, months, the parameter loader, the runner base."""

@@ -1,0 +1,1 @@
+"""Running a stage notebook through papermill, and how every notebook displays numbers."""

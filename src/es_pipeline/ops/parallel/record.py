@@ -1,0 +1,94 @@
+"""Recording finished stages in dvc.lock from a child process, one batch at a time, while the run goes on.
+
+DVC re-reads and re-dumps the whole dvc.lock to record stages: CPU-bound Python that takes minutes
+at 185 months. Done in the caller's own process it holds the GIL that the Dask scheduler of a
+LocalCluster (which lives in that process) needs, and the workers go idle. So the caller hands each
+batch to ``python -m es_pipeline.ops.parallel.record`` and goes on; the next batch collects meanwhile.
+A recording costs ~5 s of CPU at 185 months whatever the batch size (the lock round trip), so a
+new one starts at most every ``min_interval`` seconds: started back to back, recording took a
+large share of the two cores the stages run on.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from es_pipeline.core.errors import PipelineError
+from es_pipeline.ops.parallel.worker import collect, record_lock_entries
+
+
+def commit_here(root: Path, names: list[str]) -> None:
+    """What ``dvc commit -f`` does for these stages, with one dvc.lock write for the batch."""
+    from dvc.repo import Repo
+
+    with Repo(str(root)) as repo, repo.lock:
+        stages = [collect(repo, name) for name in names]
+        for stage in stages:
+            stage.save()
+            # no relink: it deletes and re-creates each workspace file from the cache, while other
+            # stages of the run may be reading it (a month's dataset stage reads its features)
+            stage.commit(relink=False)
+        stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
+
+
+class Recorder:
+    """Keeps at most one recording child running; finished stages wait for the next one."""
+
+    def __init__(self, root: Path, handed_back: bool, min_interval: float = 30.0, clock=time.monotonic):
+        self.root, self.handed_back = root, handed_back  # handed_back: workers return lock entries
+        self.min_interval, self.clock = min_interval, clock
+        self.pending: dict[str, dict] = {}
+        self.child: subprocess.Popen | None = None
+        self.batch_file: Path | None = None
+        self.started_at = float("-inf")
+
+    def add(self, results: list[dict]) -> None:
+        for result in results:
+            self.pending[result["stage"]] = result["lock"].get(result["stage"], {})
+        idle = self.child is None or self.child.poll() is not None
+        if idle and self.clock() - self.started_at >= self.min_interval:
+            self._collect()
+            self._start()
+
+    def finish(self) -> None:
+        """Record everything still pending; raises if any recording failed."""
+        self._collect()
+        self._start()
+        self._collect()
+
+    def _start(self) -> None:
+        if not self.pending:
+            return
+        batch = {"entries": self.pending} if self.handed_back else {"commit": sorted(self.pending)}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="es-pipeline-record-", delete=False) as file:
+            json.dump(batch, file)
+        self.batch_file, self.pending, self.started_at = Path(file.name), {}, self.clock()
+        self.child = subprocess.Popen([sys.executable, "-m", __name__, str(self.root), str(self.batch_file)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def _collect(self) -> None:
+        if self.child is None:
+            return
+        output, _ = self.child.communicate()
+        failed = self.child.returncode != 0
+        self.child = None
+        self.batch_file.unlink(missing_ok=True)
+        if failed:
+            raise PipelineError(f"recording finished stages in {self.root / 'dvc.lock'} failed:\n{output[-3000:]}")
+
+
+def main(root: str, batch_file: str) -> None:
+    batch = json.loads(Path(batch_file).read_text())
+    if "entries" in batch:
+        record_lock_entries(root, batch["entries"])
+    else:
+        commit_here(Path(root), batch["commit"])
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])

@@ -1,0 +1,138 @@
+"""What a Dask worker does with one stage: run its DVC command, here or in its own clone.
+
+``run_here`` is for workers that share the caller's filesystem: it runs the stage's command
+in the caller's workspace and leaves recording to the caller (``dvc commit`` of that stage).
+``run_in_clone`` is for workers that share nothing but git and the DVC remote: it reproduces
+the stage with ``dvc repro --single-item`` in a clone of its own, pushes the outputs (and the
+run-cache) to the remote, and hands back the stage's dvc.lock entry for the caller to record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+from es_pipeline.core.errors import PipelineError
+from es_pipeline.core.logs import timed_total
+from es_pipeline.ops.parallel.plan import StageTask
+
+LOG_TAIL = 30  # lines of a failed command's output carried back to the caller
+# the notebook runner's own account, which includes a kernel forked from the warm zygote (not our descendant)
+REPORTED_PEAK = re.compile(r"peak RSS (\d+) MB")
+
+
+class StageFailed(PipelineError):
+    """A stage command failed on a worker; says where its log and executed notebook are."""
+
+    def __init__(self, stage: str, where: str, log_tail: str):
+        self.stage, self.where, self.log_tail = stage, where, log_tail
+        super().__init__(stage, where, log_tail)
+
+    def __str__(self) -> str:
+        return f"{self.stage} failed on {self.where}:\n{self.log_tail}"
+
+
+def _worker_name() -> str:
+    from distributed import get_worker
+
+    try:
+        return get_worker().address
+    except ValueError:  # not inside a Dask worker (direct call)
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False) -> tuple[float, str]:
+    """Run a command; returns its peak RSS in MB (its process tree from wait4, or what the runner reports) and its output."""
+    proc = subprocess.Popen(args, cwd=cwd, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, executable=os.environ.get("SHELL") if shell else None)
+    output = proc.stdout.read()
+    proc.stdout.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        notebooks = [o for o in task.outs if o.endswith(".ipynb")]
+        where = f"{socket.gethostname()}:{cwd}" + (f" (notebook {', '.join(notebooks)})" if notebooks else "")
+        raise StageFailed(task.name, where, "\n".join(output.splitlines()[-LOG_TAIL:]))
+    return max([usage.ru_maxrss / 1024, *(float(mb) for mb in REPORTED_PEAK.findall(output))]), output
+
+
+def _remove_outs(root: Path, task: StageTask) -> None:
+    """As dvc repro does before running a stage: no stale file survives in a directory output."""
+    for out in task.outs:
+        path = root / out
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def run_here(root: str, task: StageTask, *upstream: dict) -> dict:
+    """Run the stage's command in the shared workspace ``root``; the caller commits it."""
+    start = time.perf_counter()
+    _remove_outs(Path(root), task)
+    peak_mb, output = _run(task.cmd, Path(root), task, shell=True)
+    return {"stage": task.name, "seconds": time.perf_counter() - start, "peak_mb": peak_mb,
+            "compute": timed_total(output),
+            "worker": _worker_name(), "lock": {}}
+
+
+def _clone_dir(git_url: str) -> Path:
+    """One clone per repository and worker thread, under ES_PIPELINE_WORKDIR (default: cwd)."""
+    base = Path(os.environ.get("ES_PIPELINE_WORKDIR", Path.cwd())) / "es-pipeline-clones"
+    key = hashlib.sha1(git_url.encode()).hexdigest()[:10]
+    return base / f"{key}-{os.getpid()}-{threading.get_ident()}"
+
+
+def _checkout(git_url: str, ref: str, task: StageTask) -> Path:
+    clone = _clone_dir(git_url)
+    if not (clone / ".git").exists():
+        clone.parent.mkdir(parents=True, exist_ok=True)
+        _run(["git", "clone", "-q", "--no-checkout", git_url, str(clone)], clone.parent, task)
+    _run(["git", "fetch", "-q", "origin", ref], clone, task)
+    _run(["git", "checkout", "-q", "--force", "FETCH_HEAD"], clone, task)
+    return clone
+
+
+def collect(repo, name: str):
+    """A pipeline stage by name, wherever the current directory is."""
+    return repo.stage.collect(f"{Path(repo.root_dir) / 'dvc.yaml'}:{name}")[0]
+
+
+def record_lock_entries(root: str | Path, entries: dict[str, dict]) -> None:
+    """Write stage lock entries into root's dvc.lock through DVC's own loader and dumper."""
+    from dvc.repo import Repo
+    from dvc.stage.loader import StageLoader
+
+    if not entries:
+        return
+    with Repo(str(root)) as repo, repo.lock:
+        stages = []
+        for name, entry in entries.items():
+            stage = collect(repo, name)
+            StageLoader.fill_from_lock(stage, entry)
+            stages.append(stage)
+        stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
+
+
+def run_in_clone(git_url: str, ref: str, task: StageTask, *upstream: dict) -> dict:
+    """Reproduce one stage in this worker's clone; push its outputs; return its lock entry."""
+    start = time.perf_counter()
+    clone = _checkout(git_url, ref, task)
+    known = {name: entry for result in upstream for name, entry in result["lock"].items()}
+    record_lock_entries(clone, known)
+    if task.pull:
+        _run(["dvc", "pull", "-q", *task.pull], clone, task)
+    peak_mb, output = _run(["dvc", "repro", "--single-item", task.name], clone, task)
+    _run(["dvc", "push", "-q", "--run-cache", task.name], clone, task)
+    entry = yaml.safe_load((clone / "dvc.lock").read_text())["stages"][task.name]
+    return {"stage": task.name, "seconds": time.perf_counter() - start, "peak_mb": peak_mb,
+            "compute": timed_total(output), "worker": _worker_name(), "lock": {**known, task.name: entry}}

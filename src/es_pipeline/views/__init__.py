@@ -1,1 +1,0 @@
-"""Tables and figures the executed notebooks show; no stage logic lives here."""

@@ -1,0 +1,156 @@
+"""Ingest reads real Databento files with Databento's decoder and names the file on bad input."""
+
+from __future__ import annotations
+
+import shutil
+
+import databento_dbn as dbn
+import pandas as pd
+import pytest
+import zstandard
+
+from es_pipeline.core.errors import RawDataError
+from es_pipeline.filter.ingest import (
+    RAW_COLUMNS,
+    UNDEF_PRICE_POINTS,
+    definition_path_for,
+    read_raw,
+)
+from tests.unit.dbn_edits import as_parent, header_only, with_record_prices
+
+
+def test_reads_the_real_ohlcv_1s_sample(databento_fixtures):
+    raw = read_raw(databento_fixtures / "test_data.ohlcv-1s.dbn.zst")
+    assert list(raw.columns) == ["ts_event", "instrument_id", "symbol", "open", "high", "low", "close", "volume"]
+    assert str(raw["ts_event"].dtype) == "datetime64[ns, UTC]"
+    first = raw.iloc[0]
+    assert first["ts_event"] == pd.Timestamp("2020-12-28 00:00:00", tz="UTC")
+    assert first["symbol"] == "ESH1"
+    assert first["instrument_id"] == 5482
+    assert (first["open"], first["high"], first["low"], first["close"]) == (3702.75, 3702.75, 3702.5, 3702.5)
+    assert first["volume"] == 13
+    assert len(raw) == 4
+
+
+@pytest.mark.parametrize("schema", ["ohlcv-1m", "ohlcv-1h", "trades", "definition"])
+def test_other_schema_is_rejected_by_name(databento_fixtures, schema):
+    path = databento_fixtures / f"test_data.{schema}.dbn.zst"
+    with pytest.raises(RawDataError, match=rf"{path.name}.*expected schema ohlcv-1s, found {schema}"):
+        read_raw(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(RawDataError, match=r"nope\.dbn\.zst.*file not found"):
+        read_raw(tmp_path / "nope.dbn.zst")
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.ohlcv-1s.dbn.zst"
+    path.write_bytes(b"")
+    with pytest.raises(RawDataError, match="empty.ohlcv-1s.dbn.zst.*empty file"):
+        read_raw(path)
+
+
+def test_truncated_zstd_file(databento_fixtures, tmp_path):
+    data = (databento_fixtures / "test_data.ohlcv-1s.dbn.zst").read_bytes()
+    path = tmp_path / "cut.ohlcv-1s.dbn.zst"
+    path.write_bytes(data[:-5])
+    with pytest.raises(RawDataError, match="cut.ohlcv-1s.dbn.zst.*truncated"):
+        read_raw(path)
+
+
+def test_truncated_record_inside_a_complete_frame(databento_fixtures, tmp_path):
+    """The decoder only warns on a partial record; ingest must refuse it."""
+    plain = zstandard.ZstdDecompressor().decompressobj().decompress(
+        (databento_fixtures / "test_data.ohlcv-1s.dbn.zst").read_bytes())
+    path = tmp_path / "partial.ohlcv-1s.dbn.zst"
+    path.write_bytes(zstandard.ZstdCompressor().compress(plain[:-10]))
+    with pytest.raises(RawDataError, match="partial.ohlcv-1s.dbn.zst.*not a readable DBN file"):
+        read_raw(path)
+
+
+def test_corrupt_bytes(tmp_path):
+    path = tmp_path / "garbage.ohlcv-1s.dbn.zst"
+    path.write_bytes(b"\x28\xb5\x2f\xfd" + bytes(range(256)) * 4)
+    with pytest.raises(RawDataError, match="garbage.ohlcv-1s.dbn.zst"):
+        read_raw(path)
+
+
+def test_not_dbn_at_all(tmp_path):
+    path = tmp_path / "notes.ohlcv-1s.dbn.zst"
+    path.write_text("date,open,high\n2025-01-01,1,2\n")
+    with pytest.raises(RawDataError, match="notes.ohlcv-1s.dbn.zst.*not a readable DBN file"):
+        read_raw(path)
+
+
+def test_reads_bytes_with_a_name(databento_fixtures):
+    data = (databento_fixtures / "test_data.ohlcv-1s.dbn.zst").read_bytes()
+    raw = read_raw(data, name="s3://bucket/x.ohlcv-1s.dbn.zst")
+    assert raw["symbol"].tolist() == ["ESH1"] * 4
+
+
+def test_definition_path_is_beside_the_month():
+    assert definition_path_for("/r/ES.FUT.2025-11.ohlcv-1s.dbn.zst").name == "ES.FUT.2025-11.definition.dbn.zst"
+
+
+def test_reads_a_generated_month(tmp_path):
+    from es_pipeline.synth import generate_month
+
+    path = tmp_path / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
+    summary = generate_month("2025-12", path, days=1)
+    raw = read_raw(path)
+    assert len(raw) == summary.records
+    assert raw["ts_event"].is_monotonic_increasing or raw.sort_values("ts_event").shape == raw.shape
+    assert {"ESZ5", "ESH6", "ESZ5-ESH6"} <= set(raw["symbol"])
+    outrights = raw[~raw["symbol"].str.contains("-")]
+    assert ((outrights[["open", "high", "low", "close"]] * 4) % 1 == 0).all().all()
+
+
+def test_parent_symbology_resolves_through_the_definition_file(tmp_path):
+    from es_pipeline.synth import generate_month
+
+    path = tmp_path / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
+    generate_month("2025-12", path, days=1, symbology="parent")
+    assert definition_path_for(path).exists()
+    assert {"ESZ5", "ESH6"} <= set(read_raw(path)["symbol"])
+
+
+
+def test_parent_symbology_without_definitions_names_contracts_by_instrument_id(tmp_path):
+    from es_pipeline.synth import generate_month
+
+    path = tmp_path / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
+    generate_month("2025-12", path, days=1, symbology="parent")
+    with_definitions = read_raw(path)
+    lonely = tmp_path / "alone" / path.name
+    lonely.parent.mkdir()
+    shutil.copy(path, lonely)
+    alone = read_raw(lonely)
+    assert (alone["symbol"] == "id:" + alone["instrument_id"].astype(str)).all()
+    pd.testing.assert_frame_equal(alone.drop(columns="symbol"), with_definitions.drop(columns="symbol"))
+
+
+def test_real_parent_file_without_definitions(databento_fixtures):
+    """The real ESH1 sample, re-headed as a parent request (records untouched): ids become symbols."""
+    raw = read_raw(as_parent(databento_fixtures / "test_data.ohlcv-1s.dbn.zst"), name="ES.FUT.ohlcv-1s.dbn.zst")
+    assert raw["symbol"].tolist() == ["id:5482"] * 4
+    assert raw["close"].iloc[0] == 3702.5
+
+
+def test_real_parent_file_resolves_through_the_real_definition_file(databento_fixtures):
+    raw = read_raw(as_parent(databento_fixtures / "test_data.ohlcv-1s.dbn.zst"), name="ES.FUT.ohlcv-1s.dbn.zst",
+                   definition=(databento_fixtures / "test_data.definition.dbn.zst").read_bytes())
+    assert raw["symbol"].tolist() == ["ESH1"] * 4
+
+
+def test_header_without_records_reads_as_an_empty_month(databento_fixtures):
+    """No decoder crash: the frame is empty with the usual columns, and validation names the month."""
+    raw = read_raw(header_only(databento_fixtures / "test_data.ohlcv-1s.dbn.zst"), name="x.ohlcv-1s.dbn.zst")
+    assert raw.empty and list(raw.columns) == list(RAW_COLUMNS)
+    assert str(raw["ts_event"].dtype) == "datetime64[ns, UTC]" and raw["open"].dtype == "float64"
+
+
+def test_undefined_price_sentinel_is_kept_recognisable(databento_fixtures):
+    raw = read_raw(with_record_prices(databento_fixtures / "test_data.ohlcv-1s.dbn.zst", high=dbn.UNDEF_PRICE),
+                   name="x.ohlcv-1s.dbn.zst")
+    assert (raw["high"] == UNDEF_PRICE_POINTS).all()
