@@ -70,7 +70,7 @@ def faked_history(work: Path, months: list[str], template: Path):
         link_tree(seed / "raw.dbn.zst", work / "storage" / "raw" / raw_name(month))
     for path in ONCE:
         link_tree(seed / path, work / path)
-    entries = {m: MonthEntry(m, raw_name(m), raw_name(m)) for m in months}
+    entries = {m: MonthEntry.of(m, raw_name(m), raw_name(m)) for m in months}
     (work / "params" / "months.yaml").write_text(render(entries))
     project.dvc("commit", "-f", "-q")
     return project

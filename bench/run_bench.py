@@ -44,9 +44,9 @@ def stage_ingest(month: str, work: Path) -> dict:
 def stage_filter(month: str, work: Path) -> dict:
     import pandas as pd
 
-    from es_pipeline.core.params import load_params
     from es_pipeline.core.tables import FILTERED_SCHEMA, write_table
     from es_pipeline.filter.filtering import filter_month
+    from tests.params import load_params
 
     params = load_params(ROOT / "params")
     raw = pd.read_pickle(work / "raw.pkl")
@@ -56,9 +56,9 @@ def stage_filter(month: str, work: Path) -> dict:
 
 
 def stage_label(month: str, work: Path) -> dict:
-    from es_pipeline.core.params import load_params
     from es_pipeline.core.tables import read_filtered
     from es_pipeline.label.labels import label_bars
+    from tests.params import load_params
 
     params = load_params(ROOT / "params")
     bars = read_filtered(work / "filtered.parquet")
@@ -71,9 +71,9 @@ def stage_label(month: str, work: Path) -> dict:
 
 def stage_label_reference(month: str, work: Path) -> dict:
     """The brute-force reference (tests/reference) against the fast kernel on one session."""
-    from es_pipeline.core.params import load_params
     from es_pipeline.core.tables import read_filtered
     from es_pipeline.label.labels import label_bars
+    from tests.params import load_params
     from tests.reference.labels import label_bars_reference
 
     params = load_params(ROOT / "params")
@@ -86,9 +86,9 @@ def stage_label_reference(month: str, work: Path) -> dict:
 
 
 def stage_featurize(month: str, work: Path) -> dict:
-    from es_pipeline.core.params import load_params
     from es_pipeline.core.tables import read_filtered
-    from es_pipeline.features import compute_features
+    from es_pipeline.features.frame import compute_features
+    from tests.params import load_params
 
     params = load_params(ROOT / "params")
     bars = read_filtered(work / "filtered.parquet")

@@ -34,31 +34,32 @@ def _ingest(args) -> None:
 def _filter(args) -> None:
     from es_pipeline.filter.stage import run
 
-    run(args.raw, args.month, args.out, args.metrics, args.params_dir, symbols=args.definition)
+    run(raw=args.raw, month=args.month, out=args.out, metrics_out=args.metrics, params_dir=args.params_dir,
+        symbols=args.definition)
 
 
 def _label(args) -> None:
     from es_pipeline.label.stage import run
 
-    run(args.filtered, args.out, args.metrics, args.params_dir)
+    run(filtered=args.filtered, out=args.out, metrics_out=args.metrics, params_dir=args.params_dir)
 
 
 def _featurize(args) -> None:
     from es_pipeline.features.stage import run
 
-    run(args.filtered, args.out, args.metrics, args.params_dir)
+    run(filtered=args.filtered, out=args.out, metrics_out=args.metrics, params_dir=args.params_dir)
 
 
 def _dataset(args) -> None:
     from es_pipeline.dataset.stage import run
 
-    run(args.month, args.data_root, args.out, args.metrics)
+    run(month=args.month, data_root=args.data_root, out=args.out, metrics_out=args.metrics)
 
 
 def _decay(args) -> None:
     from es_pipeline.dataset.decay import run
 
-    run(args.out, args.params_dir)
+    run(out=args.out, params_dir=args.params_dir)
 
 
 def _fingerprint(args) -> None:
@@ -92,12 +93,12 @@ def _months_prune(args) -> None:
 
 
 def _definitions_fetch(args) -> None:
-    from es_pipeline.core.params import load_params
+    from es_pipeline.core.params import load_market
     from es_pipeline.filter.storage import remote_location
     from es_pipeline.ops.definitions import fetch
 
     location = remote_location(args.remote)
-    parent = f"{load_params(args.params_dir).market.root_symbol}.FUT"
+    parent = f"{load_market(args.params_dir).root_symbol}.FUT"
     name = fetch(args.month, location, parent, gateway=args.gateway)
     print(f"stored {location.describe(name)}; next: es-pipeline months sync && dvc repro")
 
@@ -130,7 +131,7 @@ def _notebook(args) -> None:
 def _site(args) -> None:
     from es_pipeline.report.site import run
 
-    run(args.metrics_dir, args.params_dir, args.dvc_yaml, args.out_dir)
+    run(metrics_dir=args.metrics_dir, params_dir=args.params_dir, dvc_yaml=args.dvc_yaml, out_dir=args.out_dir)
 
 
 def _repro(args) -> int:

@@ -43,7 +43,7 @@ def project(request, tmp_path_factory) -> Project:
     project = Project.copy_of_repo(tmp_path_factory.mktemp(f"months{request.param}"))
     raw = "ES.FUT.{}.ohlcv-1s.dbn.zst".format
     (project.root / "params" / "months.yaml").write_text(
-        render({m: MonthEntry(m, raw(m), raw(m)) for m in month_list(request.param)}))
+        render({m: MonthEntry.of(m, raw(m), raw(m)) for m in month_list(request.param)}))
     (project.root / "metrics").mkdir()
     (project.root / "metrics" / "summary.json").write_bytes((REPO_ROOT / "metrics" / "summary.json").read_bytes())
     project.git("add", "-A")

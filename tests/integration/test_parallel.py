@@ -26,7 +26,7 @@ WAIT = 900  # seconds: a bound on every wait for a child process, far above the 
 
 
 def months_yaml(months) -> str:
-    return render({m: MonthEntry(m, f"ES.FUT.{m}.ohlcv-1s.dbn.zst", f"ES.FUT.{m}.ohlcv-1s.dbn.zst") for m in months})
+    return render({m: MonthEntry.of(m, f"ES.FUT.{m}.ohlcv-1s.dbn.zst", f"ES.FUT.{m}.ohlcv-1s.dbn.zst") for m in months})
 
 
 def data_hashes(project: Project) -> dict[str, str]:

@@ -30,7 +30,7 @@ def point_remotes_at_s3(project: Project, endpoint: str, bucket: str) -> None:
 
 
 def one_month_from_s3(project: Project, s3, bucket: str) -> None:
-    (project.root / "params" / "months.yaml").write_text(render({MONTH: MonthEntry(MONTH, RAW, RAW)}))
+    (project.root / "params" / "months.yaml").write_text(render({MONTH: MonthEntry.of(MONTH, RAW, RAW)}))
     local_raw = project.generate(MONTH, days=1, folder="generated")
     s3.upload_file(str(local_raw), bucket, f"raw/{RAW}")
     shutil.rmtree(project.root / "generated")

@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from es_pipeline.core.params import FeatureParams
+from es_pipeline.features.params import FeatureParams
 
 REFERENCE_NAMES = (
     "volume_ratio_30s", "volume_slope_30s", "volume_slope_5s", "volume_exhaustion",
@@ -123,7 +123,7 @@ def compute_features_reference(bars: pd.DataFrame, params: FeatureParams, timezo
     # time of day
     local = df["ts_event"].dt.tz_convert(timezone)
     clock = pd.Series([dt.time(t.hour, t.minute, t.second) for t in local])
-    spans = params.time_buckets
+    spans = params.time_buckets.as_dict()
     for name, (start, end) in spans.items():
         f[f"is_{name}"] = ((clock >= start) & (clock < end)).astype("int8")
     first = min(start for start, _ in spans.values())

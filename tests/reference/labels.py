@@ -10,12 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from es_pipeline.core.params import LabelParams, WeightCurve
 from es_pipeline.label.labels import BAR_NS, OUTCOME_DTYPE
+from es_pipeline.label.params import LabelParams, QualityCurve, VelocityCurve
 
 
-def _curve(c: WeightCurve, x: float) -> float:
-    return min(max(c.intercept - c.slope * (x - c.center) / c.scale, c.lower), c.upper)
+def _curve(c: QualityCurve, x: float) -> float:
+    """SPEC 6's clip(intercept - slope * (x - center) / scale, lower, upper); quality has center 0, scale 1."""
+    center, scale = (c.center_seconds, c.scale_seconds) if isinstance(c, VelocityCurve) else (0.0, 1.0)
+    return min(max(c.intercept - c.slope * (x - center) / scale, c.lower), c.upper)
 
 
 def label_bars_reference(bars: pd.DataFrame, label: LabelParams, tick_size: float) -> pd.DataFrame:
@@ -77,7 +79,7 @@ def label_bars_reference(bars: pd.DataFrame, label: LabelParams, tick_size: floa
             outcomes.append(outcome)
             maes.append(mae)
             secs.append(sec)
-            weights.append(_curve(label.quality, mae / mode.stop_ticks) * _curve(label.velocity, sec)
+            weights.append(_curve(label.weights.quality, mae / mode.stop_ticks) * _curve(label.weights.velocity, sec)
                            if win else 1.0)
         out[f"label_{mode.name}"] = np.array(labels, np.int8)
         out[f"outcome_{mode.name}"] = pd.Categorical(outcomes, dtype=OUTCOME_DTYPE)

@@ -21,12 +21,12 @@ import yaml
 import zstandard
 
 from es_pipeline.core.errors import OutputWriteError, RawDataError, StageInputError
-from es_pipeline.core.params import load_params
 from es_pipeline.dataset.partition import assemble_month
 from es_pipeline.features import volatility
 from es_pipeline.features.base import BarArrays
 from es_pipeline.filter import stage
 from es_pipeline.filter.ingest import UNDEF_PRICE_POINTS
+from tests.params import load_params
 from tests.unit.conftest import build_raw, trades
 from tests.unit.dbn_edits import as_parent, header_only, with_record_prices
 
@@ -54,7 +54,8 @@ def run_file(work: Path, data: bytes, month: str = SAMPLE_MONTH, name: str = "ES
     raw.parent.mkdir(exist_ok=True)
     raw.write_bytes(data)
     out, metrics_out = work / "out" / "f.parquet", work / "out" / "f.json"
-    result = stage.run(raw, month, out, metrics_out, params_with(work, **filter_changes))
+    result = stage.run(raw=raw, month=month, out=out, metrics_out=metrics_out,
+                       params_dir=params_with(work, **filter_changes))
     return result, out, metrics_out
 
 
@@ -62,8 +63,8 @@ def run_frame(work: Path, frame: pd.DataFrame, monkeypatch, **filter_changes):
     """The filter stage on a hand-built raw frame (the reader replaced, everything after it real)."""
     monkeypatch.setattr(stage, "read_raw", lambda raw, month=None, symbols=None: frame)
     out, metrics_out = work / "out" / "f.parquet", work / "out" / "f.json"
-    result = stage.run("raw/ES.FUT.2025-12.ohlcv-1s.dbn.zst", "2025-12", out, metrics_out,
-                       params_with(work, **filter_changes))
+    result = stage.run(raw="raw/ES.FUT.2025-12.ohlcv-1s.dbn.zst", month="2025-12", out=out, metrics_out=metrics_out,
+                       params_dir=params_with(work, **filter_changes))
     return result, out, metrics_out
 
 

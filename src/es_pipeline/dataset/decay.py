@@ -19,8 +19,9 @@ import pyarrow.dataset as pds
 from es_pipeline.core.errors import StageInputError
 from es_pipeline.core.files import atomic_path
 from es_pipeline.core.logs import log
-from es_pipeline.core.params import Params, load_params
+from es_pipeline.core.params import load_months
 from es_pipeline.core.periods import months_ago
+from es_pipeline.dataset import params as dataset_params
 
 DECAY_NAME = "_decay.csv"
 
@@ -29,18 +30,17 @@ def decay_factor(month: str, reference_month: str, decay_rate: float) -> float:
     return float(np.exp(-decay_rate * months_ago(month, reference_month)))
 
 
-def decay_table(params: Params) -> pd.DataFrame:
+def decay_table(months: list[str], params: dataset_params.DatasetParams) -> pd.DataFrame:
     """One row per listed month: year, month (ints, as the Hive partition columns) and its factor."""
-    months = [entry.month for entry in params.months]
     return pd.DataFrame({
         "year": [int(m[:4]) for m in months],
         "month": [int(m[5:]) for m in months],
-        "time_decay": [decay_factor(m, params.reference_month, params.dataset.decay_rate) for m in months],
+        "time_decay": [decay_factor(m, params.reference, params.decay_rate) for m in months],
     })
 
 
-def write_decay(params: Params, out: str | Path) -> pd.DataFrame:
-    table = decay_table(params)
+def write_decay(months: list[str], params: dataset_params.DatasetParams, out: str | Path) -> pd.DataFrame:
+    table = decay_table(months, params)
     with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False, float_format="%.17g")
     return table
@@ -72,8 +72,8 @@ def read_dataset(path: str | Path, columns: list[str] | None = None) -> pa.Table
         if "ts_event" in joined.column_names else joined
 
 
-def run(out: str | Path = "data/dataset/_decay.csv", params_dir: str | Path = "params") -> None:
+def run(*, out: str | Path = "data/dataset/_decay.csv", params_dir: str | Path = "params") -> None:
     """The decay stage: the per-month time decay table for the current parameters."""
-    params = load_params(params_dir)
-    table = write_decay(params, out)
-    log.info("time decay of %d month(s) against %s written to %s", len(table), params.reference_month, out)
+    params = dataset_params.load(params_dir)
+    table = write_decay([m.month for m in load_months(params_dir)], params, out)
+    log.info("time decay of %d month(s) against %s written to %s", len(table), params.reference, out)

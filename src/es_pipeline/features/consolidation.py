@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from es_pipeline.core.params import FeatureParams
 from es_pipeline.features.base import BarArrays, safe_div
+from es_pipeline.features.params import FeatureParams
 from es_pipeline.features.retouches import rolling_retouches
 from es_pipeline.features.rolling import rolling_max, rolling_min
 

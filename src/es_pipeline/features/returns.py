@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from es_pipeline.core.params import FeatureParams
 from es_pipeline.features.base import BarArrays, safe_div
+from es_pipeline.features.params import FeatureParams
 from es_pipeline.features.rolling import lag, rolling_std
 
 NAMES = ("return_30s", "return_60s", "return_300s", "momentum_acceleration", "momentum_consistency")

@@ -16,10 +16,10 @@ import pandas as pd
 
 from es_pipeline.core.errors import StageInputError
 from es_pipeline.core.logs import log, timed
-from es_pipeline.core.params import FeatureParams, load_params
+from es_pipeline.core.params import load_market
 from es_pipeline.core.stage import write_metrics
 from es_pipeline.core.tables import read_filtered, session_bounds, write_table
-from es_pipeline.features import (
+from es_pipeline.features.frame import (
     FEATURE_NAMES,
     FEATURES_SCHEMA,
     compute_features,
@@ -27,6 +27,7 @@ from es_pipeline.features import (
     nan_check,
     warmup_rows,
 )
+from es_pipeline.features.params import FeatureParams, load
 
 __all__ = ["FEATURES_SCHEMA", "FeatureResult", "run"]
 
@@ -74,6 +75,7 @@ def _grid_gaps(bars: pd.DataFrame) -> int:
 
 
 def run(
+    *,
     filtered: str | Path,
     out: str | Path,
     metrics_out: str | Path | None = None,
@@ -81,8 +83,7 @@ def run(
     month: str | None = None,
 ) -> FeatureResult:
     """Featurize one filtered month and write ``out`` (Parquet) and ``metrics_out`` (JSON)."""
-    params = load_params(params_dir)
-    fp, timezone = params.features, params.market.timezone
+    fp, timezone = load(params_dir), load_market(params_dir).timezone
 
     with timed(f"read {filtered}"):
         bars = read_filtered(filtered)

@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from es_pipeline.core.params import TIME_BUCKETS, FeatureParams
+from es_pipeline.features.params import TIME_BUCKETS, FeatureParams
 
 NAMES = ("is_eth", "is_pre_open", "is_rth_open", "is_morning", "is_lunch", "is_afternoon", "is_rth_close")
 _NS_PER_DAY = 86_400 * 1_000_000_000
@@ -37,8 +37,8 @@ def compute(ts_event: pd.Series, params: FeatureParams, timezone: str) -> dict[s
     for name in TIME_BUCKETS:
         start, end = params.time_buckets[name]
         out[f"is_{name}"] = ((clock >= _ns(start)) & (clock < _ns(end))).astype(np.int8)
-    first = min(_ns(start) for start, _ in params.time_buckets.values())
-    last = max(_ns(end) for _, end in params.time_buckets.values())
+    first = min(_ns(start) for start, _ in params.time_buckets.as_dict().values())
+    last = max(_ns(end) for _, end in params.time_buckets.as_dict().values())
     out["is_eth"] = ((clock < first) | (clock >= last)).astype(np.int8)
     return {name: out[name] for name in NAMES}
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from es_pipeline.features import FEATURE_GROUPS, FEATURE_NAMES
+from es_pipeline.features.frame import FEATURE_GROUPS, FEATURE_NAMES
 from es_pipeline.notebook.display import PCT2, Table, few_ticks, figure, items
 
 KEY_FEATURES = (

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from es_pipeline.core.params import FeatureParams
 from es_pipeline.features.base import BarArrays, safe_div
+from es_pipeline.features.params import FeatureParams
 from es_pipeline.features.rolling import lag, rolling_mean, rolling_slope
 
 NAMES = ("volume_ratio_30s", "volume_slope_30s", "volume_slope_5s", "volume_exhaustion")

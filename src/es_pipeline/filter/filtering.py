@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from es_pipeline.core.errors import RawDataError
-from es_pipeline.core.params import FilterParams, MarketParams
+from es_pipeline.core.params import MarketParams
 from es_pipeline.core.periods import MONTH_PATTERN
 from es_pipeline.core.tables import check_bars, session_bounds
 from es_pipeline.filter.contracts import (
@@ -30,6 +30,7 @@ from es_pipeline.filter.contracts import (
     contract_kinds,
 )
 from es_pipeline.filter.gapfill import fill_sessions, filled_runs, prior_closes
+from es_pipeline.filter.params import FilterParams
 from es_pipeline.filter.primary import choose_primary, contract_volumes, roll_flags
 from es_pipeline.filter.sessions import (
     HOLIDAY,
@@ -55,6 +56,7 @@ class FilterResult:
     calendar: pd.DataFrame  # every weekday/trading day of the month with its status
     volumes: pd.DataFrame   # in-window volume per (session, outright)
     metrics: dict           # SPEC 5.7
+    params: FilterParams    # the settings used, shown in the notebook
 
 
 def _dates(values) -> list[str]:
@@ -202,4 +204,4 @@ def filter_month(raw: pd.DataFrame, month: str, market: MarketParams, filt: Filt
     check_bars(bars, f"{source} (filtered)")
     sessions = _session_table(windows, primary, volumes, bars, longest, opening)
     metrics = _metrics(month, filt, len(raw), bars, sessions, calendar, dropped, symbology, runs)
-    return FilterResult(bars=bars, sessions=sessions, calendar=calendar, volumes=volumes, metrics=metrics)
+    return FilterResult(bars=bars, sessions=sessions, calendar=calendar, volumes=volumes, metrics=metrics, params=filt)

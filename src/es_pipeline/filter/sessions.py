@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pandas_market_calendars as mcal
 
-from es_pipeline.core.params import FilterParams
 from es_pipeline.core.periods import month_days
+from es_pipeline.filter.params import FilterParams
 
 SECOND = 1_000_000_000
 SESSION, HOLIDAY, SHORT = "session", "holiday", "short_session"

@@ -13,9 +13,10 @@ import pandas as pd
 
 from es_pipeline.core.errors import OutputWriteError, RawDataError
 from es_pipeline.core.logs import log, timed
-from es_pipeline.core.params import load_params
+from es_pipeline.core.params import load_market
 from es_pipeline.core.stage import write_metrics
 from es_pipeline.core.tables import FILTERED_SCHEMA, write_table
+from es_pipeline.filter import params as filter_params
 from es_pipeline.filter.filtering import FilterResult, filter_month
 from es_pipeline.filter.storage import read_raw_month
 from es_pipeline.filter.validation import RECORD_RULES
@@ -31,10 +32,10 @@ def read_raw(raw: str | Path, month: str | None = None, symbols: str | Path | No
     return read_raw_month(raw, definition, month)
 
 
-def run(raw: str | Path, month: str, out: str | Path, metrics_out: str | Path | None = None,
+def run(*, raw: str | Path, month: str, out: str | Path, metrics_out: str | Path | None = None,
         params_dir: str | Path = "params", symbols: str | Path | None = None) -> FilterResult:
     """Filter raw month ``month`` into ``out`` (Parquet, SPEC 5.6) and ``metrics_out`` (JSON)."""
-    params = load_params(params_dir)
+    market, filt = load_market(params_dir), filter_params.load(params_dir)
     source = str(raw)
     try:
         with timed(f"read {source}"):
@@ -43,8 +44,8 @@ def run(raw: str | Path, month: str, out: str | Path, metrics_out: str | Path | 
     except RawDataError as exc:
         raise exc.in_month(month) from None
     with timed(f"filtered {month}"):
-        result = filter_month(frame, month, params.market, params.filter, source)
-    _log_month(result.metrics, month, params.filter.drop_long_gap_sessions)
+        result = filter_month(frame, month, market, filt, source)
+    _log_month(result.metrics, month, filt.drop_long_gap_sessions)
     try:
         _write(result, out, metrics_out)
     except OutputWriteError as exc:

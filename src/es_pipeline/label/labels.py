@@ -22,9 +22,9 @@ import pandas as pd
 import pyarrow as pa
 
 from es_pipeline.core.errors import StageInputError
-from es_pipeline.core.params import LabelParams, TradeMode
 from es_pipeline.core.tables import OUTCOMES, UTC_NS, check_bars, session_bounds
 from es_pipeline.label.kernel import label_kernel
+from es_pipeline.label.params import LabelParams, TradeMode
 
 OUTCOME_DTYPE = pd.CategoricalDtype(list(OUTCOMES), ordered=False)
 BAR_NS = 1_000_000_000  # a bar covers [ts_event, ts_event + 1 s)
@@ -129,7 +129,7 @@ def label_bars(bars: pd.DataFrame, label: LabelParams, tick_size: float) -> pd.D
         c = mode_columns(mode)
         win = outcome[i] == 0
         weight = np.ones(len(ts))
-        weight[win] = label.quality(mae[i][win] / mode.stop_ticks) * label.velocity(seconds[i][win])
+        weight[win] = label.weights.quality(mae[i][win] / mode.stop_ticks) * label.weights.velocity(seconds[i][win])
         columns[c["label"]] = win.astype(np.int8)
         columns[c["outcome"]] = pd.Categorical.from_codes(outcome[i], dtype=OUTCOME_DTYPE)
         columns[c["mae_ticks"]] = mae[i]

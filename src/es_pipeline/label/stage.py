@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from es_pipeline.core.logs import log, timed
-from es_pipeline.core.params import LabelParams, load_params
+from es_pipeline.core.params import load_market
 from es_pipeline.core.stage import write_metrics
 from es_pipeline.core.tables import (
     read_filtered,
@@ -20,6 +20,7 @@ from es_pipeline.core.tables import (
     session_bounds,
     write_table,
 )
+from es_pipeline.label import params as label_params
 from es_pipeline.label.labels import (
     OUTCOME_DTYPE,
     label_bars,
@@ -35,7 +36,7 @@ class LabelResult:
     metrics: dict
     modes: tuple[str, ...]
     timezone: str  # for clock-time views (CT)
-    params: LabelParams  # the modes and timeout used, shown in the notebook
+    params: label_params.LabelParams  # the modes, timeout and weights used, shown in the notebook
     month: str | None
     sessions: int
     out: Path
@@ -50,11 +51,11 @@ def read_labels(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def run(filtered: str | Path, out: str | Path, metrics_out: str | Path | None = None,
+def run(*, filtered: str | Path, out: str | Path, metrics_out: str | Path | None = None,
         params_dir: str | Path = "params", month: str | None = None) -> LabelResult:
     """Label one filtered month; write the Parquet table and (optionally) the metrics JSON."""
-    params = load_params(params_dir)
-    label, tick = params.label, params.market.tick_size
+    market, label = load_market(params_dir), label_params.load(params_dir)
+    tick = market.tick_size
     what = f"month {month}" if month else str(filtered)
     with timed(f"read {filtered}"):
         bars = read_filtered(filtered)
@@ -74,7 +75,7 @@ def run(filtered: str | Path, out: str | Path, metrics_out: str | Path | None = 
         labels=labels,
         metrics=metrics,
         modes=tuple(m.name for m in label.modes),
-        timezone=params.market.timezone,
+        timezone=market.timezone,
         params=label,
         month=month,
         sessions=sessions,

@@ -31,7 +31,7 @@ from pathlib import Path
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.files import atomic_path
 from es_pipeline.core.logs import STAGE_LOG_ENV, log
-from es_pipeline.core.params import load_params
+from es_pipeline.core.params import load_step
 
 # Optional imports of features the runner never uses (it reads and writes local files only):
 # papermill's S3/Azure/GCS/HDFS/GitHub handlers (boto3, pyarrow) and jsonschema's IRI and
@@ -152,11 +152,11 @@ def run(notebook: str, output: str, html: str, parameters: dict[str, str], kerne
         cwd: str = ".") -> None:
     """Execute ``notebook`` into ``output`` (.ipynb) and ``html``; if a cell failed, raise after writing both.
 
-    A ``params_dir`` parameter is validated first (as the notebook will load it), so a bad value
-    fails in one line before the kernel starts and before any output is touched.
+    A ``params_dir`` parameter is validated first (the keys of the notebook's step, as it will load
+    them), so a bad value fails in one line before the kernel starts and before any output is touched.
     """
     if "params_dir" in parameters:
-        load_params(Path(cwd) / parameters["params_dir"])
+        load_step(Path(notebook).stem, Path(cwd) / parameters["params_dir"])
     out, page_path = Path(output), Path(html)
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

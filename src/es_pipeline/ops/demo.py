@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from es_pipeline.core.logs import log
-from es_pipeline.core.params import load_params
+from es_pipeline.core.params import load_months
 from es_pipeline.filter.storage import remote_location
+from es_pipeline.label import params as label_params
 from es_pipeline.ops.verify import check_before_push
 from es_pipeline.report.plots_page import write_template
 
@@ -26,7 +27,7 @@ def ensure_raw_months(params_dir: str | Path = "params", days: int | None = None
     from es_pipeline.synth import generate_month
 
     location = remote_location("raw")
-    for entry in load_params(params_dir).months:
+    for entry in load_months(params_dir):
         if location.exists(entry.raw):
             log.info("raw %s already at %s", entry.month, location.describe(entry.raw))
             continue
@@ -74,7 +75,7 @@ def summary_text(metrics_dir: str | Path = "metrics", reports_dir: str | Path = 
                  params_dir: str | Path = "params", plots_dir: str | Path = "plots") -> str:
     summary = json.loads((Path(metrics_dir) / "summary.json").read_text())
     months = pd.read_csv(Path(plots_dir) / "months.csv", dtype={"month": str})
-    modes = [m.name for m in load_params(params_dir).label.modes]
+    modes = [m.name for m in label_params.load(params_dir).modes]
     lines = ["", "es-pipeline demo: done", "", f"{'month':<9}{'rows':>12}{'sessions':>10}{'filled':>9}"]
     for row in months.itertuples():
         lines.append(f"{row.month:<9}{row.rows:>12,}{row.sessions:>10}{row.filled_fraction:>9.1%}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.files import atomic_path
-from es_pipeline.core.params import load_params
+from es_pipeline.core.params import load_step
 
 
 def stage_dependencies(stage_name: str, root: str | Path = ".") -> dict:
@@ -41,11 +41,11 @@ def write_fingerprint(stage_name: str, out: str | Path, root: str | Path = ".",
                       params_dir: str | Path | None = None) -> dict:
     """Write the stage's dependencies as sorted JSON: the same inputs give the same bytes.
 
-    With ``params_dir``, the params are validated first: a code stage is the first to read them,
-    so a bad value fails there in one line and no month starts.
+    With ``params_dir``, the step's params (``code-<step>``) are validated first: a code stage is the
+    first to read them, so a bad value fails there in one line and no month starts.
     """
     if params_dir is not None:
-        load_params(Path(root) / params_dir)
+        load_step(stage_name.removeprefix("code-"), Path(root) / params_dir)
     found = {"stage": stage_name, "dependencies": stage_dependencies(stage_name, root)}
     with atomic_path(out) as tmp:
         tmp.write_text(json.dumps(found, indent=1, sort_keys=True, default=str) + "\n")

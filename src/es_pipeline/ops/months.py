@@ -50,7 +50,7 @@ def months_in(names: list[str]) -> dict[str, MonthEntry]:
         if month in found:
             raise PipelineError(f"two raw files hold month {month}: {found[month].raw} and {name}")
         definition = definition_path_for(name).name
-        found[month] = MonthEntry(month, name, definition if definition in listed else name)
+        found[month] = MonthEntry.of(month, name, definition if definition in listed else name)
     return found
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from es_pipeline.core.files import atomic_path
 from es_pipeline.core.logs import log
-from es_pipeline.core.params import load_params
 from es_pipeline.report import graph as pipeline_graph
+from es_pipeline.report.params import load
 
 STAGES = ("filter", "label", "featurize")
 HIGH_FILLED_SHARE = 0.20  # more than a fifth of the seconds gap-filled: a thin or partial month
@@ -214,11 +214,11 @@ def _write(path: Path, text: str) -> None:
     log.info("wrote %s", path)
 
 
-def run(metrics_dir: str | Path = "metrics", params_dir: str | Path = "params", dvc_yaml: str | Path = "dvc.yaml",
+def run(*, metrics_dir: str | Path = "metrics", params_dir: str | Path = "params", dvc_yaml: str | Path = "dvc.yaml",
         out_dir: str | Path = "reports") -> list[MonthRow]:
-    params = load_params(params_dir)
-    months = [m.month for m in params.months]
-    rows = build(metrics_dir, months, [m.name for m in params.label.modes])
+    params = load(params_dir)
+    months = params.month_names
+    rows = build(metrics_dir, months, list(params.modes))
     out_dir = Path(out_dir)
     _write(out_dir / "index.html", render_index(rows))
     _write(out_dir / "pipeline.html", pipeline_graph.render(pipeline_graph.read(dvc_yaml), len(months)))

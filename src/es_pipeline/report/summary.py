@@ -16,8 +16,8 @@ import pyarrow.dataset as pds
 from es_pipeline.core.errors import StageInputError
 from es_pipeline.core.files import atomic_path
 from es_pipeline.core.logs import log
-from es_pipeline.core.params import Params
 from es_pipeline.core.stage import write_metrics
+from es_pipeline.report.params import ReportParams
 
 STAGES = ("filter", "label", "featurize")
 
@@ -51,9 +51,9 @@ def dataset_rows(dataset: str | Path) -> dict[str, int]:
     return rows
 
 
-def build_report(params: Params, metrics_dir: str | Path, dataset: str | Path) -> Report:
+def build_report(params: ReportParams, metrics_dir: str | Path, dataset: str | Path) -> Report:
     metrics_dir = Path(metrics_dir)
-    months = [m.month for m in params.months]
+    months = params.month_names
     filt, label, feat = (_stage_metrics(metrics_dir, stage, months) for stage in STAGES)
     in_dataset = dataset_rows(dataset)
     table = pd.DataFrame({
@@ -70,7 +70,7 @@ def build_report(params: Params, metrics_dir: str | Path, dataset: str | Path) -
     mismatch = table[table["rows"] != table["dataset_rows"]]
     if len(mismatch):
         raise StageInputError(str(dataset), f"dataset rows differ from filtered rows for {', '.join(mismatch.index)}")
-    modes = [m.name for m in params.label.modes]
+    modes = list(params.modes)
     win_rate = pd.DataFrame({m: {mode: label[m]["modes"][mode]["win_rate"] for mode in modes} for m in months}).T
     weight = pd.DataFrame({m: {mode: label[m]["modes"][mode]["mean_winner_weight"] for mode in modes}
                            for m in months}).T

@@ -50,7 +50,7 @@ def test_an_unwritable_cache_folder_still_gives_the_names(tmp_path, monkeypatch)
 
 def test_loading_params_with_a_stored_list_does_not_import_pandas(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    code = ("import sys; from es_pipeline.core.params import load_params; load_params('params'); "
+    code = ("import sys; from es_pipeline.filter.params import load; load('params'); "
             "print('pandas' in sys.modules)")
     first = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
     second = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)

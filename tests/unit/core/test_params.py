@@ -1,15 +1,26 @@
-"""Parameters are validated once, at load, with errors naming file, key and allowed range."""
+"""Parameters are validated once, at load, with errors naming file, key and allowed range.
+
+Each step declares its own keys (``<step>/params.py``); these tests load every step's the way the
+notebook runner and the fingerprint do (``load_step``), plus the shared market and month list.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
+import typing
 from pathlib import Path
 
 import pytest
 
 from es_pipeline.core.errors import ParamsError
-from es_pipeline.core.params import load_params
+from es_pipeline.core.params import Key, MarketParams, MonthEntry, load_step
+from es_pipeline.dataset.params import DatasetParams
+from es_pipeline.features.params import FeatureParams
+from es_pipeline.filter.params import FilterParams
+from es_pipeline.label.params import LabelParams
+from tests.params import load_params
 
 REPO_PARAMS = Path(__file__).resolve().parents[3] / "params"
 
@@ -28,7 +39,7 @@ def edit(params_dir: Path, name: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def test_defaults_match_the_spec():
+def test_the_committed_values_match_the_spec():
     p = load_params(REPO_PARAMS)
     assert p.market.tick_size == 0.25 and p.market.root_symbol == "ES"
     assert (p.filter.session_start, p.filter.session_end) == (dt.time(7, 30), dt.time(15, 0))
@@ -38,10 +49,12 @@ def test_defaults_match_the_spec():
         ("low_vol_short", "short", 6, 12), ("normal_vol_short", "short", 8, 16), ("high_vol_short", "short", 10, 20),
     ]
     assert p.label.timeout_seconds == 900
-    assert p.label.quality(0.0) == 2.0 and p.label.quality(2.0) == 0.5
-    assert p.label.velocity(300) == 2.0 and p.label.velocity(900) == 0.5 and p.label.velocity(500) == 1.5
+    assert p.label.weights.quality(0.0) == 2.0 and p.label.weights.quality(2.0) == 0.5
+    velocity = p.label.weights.velocity
+    assert velocity(300) == 2.0 and velocity(900) == 0.5 and velocity(500) == 1.5
     assert p.dataset.decay_rate == 0.05
-    assert p.reference_month == p.months[-1].month
+    assert p.dataset.reference == p.months[-1].month
+    assert p.features.windows["atr_short"] == 30 and p.features.time_buckets["lunch"] == (dt.time(11), dt.time(13))
 
 
 @pytest.mark.parametrize(("name", "old", "new", "message"), [
@@ -60,7 +73,7 @@ def test_defaults_match_the_spec():
     ("features", "short_range: 300", "short_range: 1", r"features\.windows\.short_range must be an integer in \[2,"),
     ("features", "touch_zone: 0.10", "touch_zone: 0.9", r"features\.touch_zone must be a number in"),
     ("features", "vwap_price: typical", "vwap_price: mid", r"features\.vwap_price must be one of typical, close"),
-    ("features", 'lunch: ["11:00", "13:00"]', 'lunch: ["13:00", "11:00"]', r"time_buckets\.lunch must be a start before its end"),
+    ("features", 'lunch: ["11:00", "13:00"]', 'lunch: ["13:00", "11:00"]', r"time_buckets\.lunch must be a list \[start, end\] of clock times HH:MM, start before end"),
     ("dataset", "decay_rate: 0.05", "decay_rate: -0.1", r"dataset\.decay_rate must be a number in \[0\.0, 10\.0\]"),
     ("dataset", "reference_month: null", "reference_month: 2025-13", r"dataset\.reference_month must be null or a month"),
     ("dataset", "reference_month: null", "reference_month: 2025-11",
@@ -88,7 +101,7 @@ def test_invalid_values_and_unknown_keys_are_rejected_naming_file_key_and_range(
 
 def test_missing_key_and_missing_file(params_dir):
     edit(params_dir, "label", "  timeout_seconds: 900", "")
-    with pytest.raises(ParamsError, match=r"label\.timeout_seconds must be a value \(the key is missing\)"):
+    with pytest.raises(ParamsError, match=r"label\.timeout_seconds must be a value \(the key is missing\), got None"):
         load_params(params_dir)
     (params_dir / "label.yaml").unlink()
     with pytest.raises(ParamsError, match=r"label\.yaml.*an existing YAML file"):
@@ -109,3 +122,43 @@ def test_notebooks_show_a_params_error_as_one_line(monkeypatch):
     monkeypatch.setenv("ES_PIPELINE_DEBUG", "1")
     with pytest.raises(NotImplementedError):
         error._render_traceback_()
+
+
+def test_a_renamed_key_names_both_the_missing_key_and_the_unknown_one(params_dir):
+    edit(params_dir, "label", "timeout_seconds: 900", "timeout_secs: 900")
+    with pytest.raises(ParamsError, match=r"label\.timeout_seconds must be a value \(the key is missing; unknown "
+                                          r"key label\.timeout_secs found instead\)"):
+        load_params(params_dir)
+
+
+def test_a_key_with_a_default_may_be_left_out(params_dir):
+    edit(params_dir, "filter", "  long_gap_seconds: 300", "  # long_gap_seconds: 300")
+    assert load_params(params_dir).filter.long_gap_seconds == FilterParams.long_gap_seconds == 300
+
+
+@pytest.mark.parametrize("step", ("filter", "label", "featurize", "dataset"))
+def test_a_steps_load_reads_only_its_own_file_and_the_market(params_dir, step):
+    own = {"featurize": "features"}.get(step, step)
+    for name in ("filter", "label", "features", "dataset"):
+        if name != own:
+            (params_dir / f"{name}.yaml").write_text("broken: [")
+    load_step(step, params_dir)
+
+
+def _declarations(cls: type) -> list[tuple[str, Key]]:
+    found = []
+    for f in dataclasses.fields(cls):
+        hint = typing.get_type_hints(cls, include_extras=True)[f.name]
+        keys = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Key)]
+        found += [(f"{cls.__name__}.{f.name}", k) for k in keys]
+        inner = typing.get_args(hint)[0] if keys else None
+        element = typing.get_args(inner)[0] if typing.get_args(inner) else inner
+        if dataclasses.is_dataclass(element):
+            found += _declarations(element)
+    return found
+
+
+@pytest.mark.parametrize("cls", (MarketParams, MonthEntry, FilterParams, LabelParams, FeatureParams, DatasetParams))
+def test_every_key_is_declared_once_with_its_help(cls):
+    declared = _declarations(cls)
+    assert declared and all(key.help.strip() for _, key in declared), [name for name, key in declared if not key.help]

@@ -12,11 +12,11 @@ import pyarrow as pa
 import pytest
 
 from es_pipeline.core.errors import StageInputError
-from es_pipeline.core.params import load_params
 from es_pipeline.core.periods import months_ago
 from es_pipeline.core.tables import FILTERED_SCHEMA, write_table
 from es_pipeline.dataset.decay import decay_factor, read_dataset, write_decay
 from es_pipeline.dataset.partition import MonthInputs, assemble_month, build_month
+from tests.params import load_params
 
 REPO_PARAMS = Path(__file__).resolve().parents[3] / "params"
 
@@ -92,7 +92,8 @@ def build(tmp_path: Path, months: dict[str, int]) -> tuple[Path, Path]:
         write_table(features_for(bars), inputs.features)
         assert build_month(tmp_path / "data", out, month) == {
             "month": month, "rows": n, "partition": f"year={month[:4]}/month={month[5:]}"}
-    write_decay(load_params(params_dir), out / "_decay.csv")
+    params = load_params(params_dir)
+    write_decay([m.month for m in params.months], params.dataset, out / "_decay.csv")
     return params_dir, out
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from feature_bars import concat_sessions, random_walk_day
 
-from es_pipeline.core.params import load_params
+from tests.params import load_params
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

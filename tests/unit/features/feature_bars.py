@@ -15,6 +15,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from es_pipeline.features.params import FEATURE_WINDOWS
+
 TZ = "America/Chicago"
 TICK = 0.25
 SESSION_OPEN = dt.time(7, 30)
@@ -101,13 +103,8 @@ def random_month(days: int = 22, n: int = 27_000, seed: int = 0) -> pd.DataFrame
 
 def with_windows(params, **changes):
     """FeatureParams with some windows (or other fields) replaced."""
-    windows = dict(params.windows)
-    other = {}
-    for key, value in changes.items():
-        if key in windows:
-            windows[key] = value
-        else:
-            other[key] = value
-    return dataclasses.replace(params, windows=windows, **other)
+    windows = {key: value for key, value in changes.items() if key in FEATURE_WINDOWS}
+    other = {key: value for key, value in changes.items() if key not in FEATURE_WINDOWS}
+    return dataclasses.replace(params, windows=dataclasses.replace(params.windows, **windows), **other)
 
 

@@ -11,7 +11,7 @@ from feature_bars import TZ, concat_sessions, make_session, random_walk_day
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from es_pipeline.features import (
+from es_pipeline.features.frame import (
     DATA_NAN,
     FEATURE_NAMES,
     FLAG_NAMES,

@@ -15,7 +15,8 @@ from feature_bars import concat_sessions, random_walk_day
 
 from es_pipeline.core.errors import StageInputError
 from es_pipeline.core.tables import FILTERED_SCHEMA, read_table, write_table
-from es_pipeline.features import FEATURE_NAMES, FEATURES_SCHEMA, views
+from es_pipeline.features import views
+from es_pipeline.features.frame import FEATURE_NAMES, FEATURES_SCHEMA
 from es_pipeline.features.stage import FeatureResult, run
 
 matplotlib.use("Agg")
@@ -33,7 +34,7 @@ def filtered(tmp_path) -> Path:
 
 def test_round_trip_and_byte_identical_rerun(filtered, tmp_path):
     out, metrics_out = tmp_path / "features" / "2025-12.parquet", tmp_path / "metrics" / "2025-12.json"
-    result = run(filtered, out, metrics_out, PARAMS, "2025-12")
+    result = run(filtered=filtered, out=out, metrics_out=metrics_out, params_dir=PARAMS, month="2025-12")
     assert isinstance(result, FeatureResult)
     assert pq.read_schema(out).remove_metadata() == FEATURES_SCHEMA
     back = read_table(out)
@@ -46,8 +47,8 @@ def test_round_trip_and_byte_identical_rerun(filtered, tmp_path):
     assert set(result.stats["features"]["atr_30s"]) == {"mean", "std", "min", "max", "nan_share"}
     # same inputs -> same bytes, to a new place and over the old outputs
     out2, metrics2 = tmp_path / "again" / "f.parquet", tmp_path / "again" / "m.json"
-    run(filtered, out2, metrics2, PARAMS, "2025-12")
-    run(filtered, out, metrics_out, PARAMS, "2025-12")
+    run(filtered=filtered, out=out2, metrics_out=metrics2, params_dir=PARAMS, month="2025-12")
+    run(filtered=filtered, out=out, metrics_out=metrics_out, params_dir=PARAMS, month="2025-12")
     assert out.read_bytes() == out2.read_bytes()
     assert metrics_out.read_bytes() == metrics2.read_bytes()
     assert not list(out.parent.glob("*.tmp"))
@@ -55,14 +56,14 @@ def test_round_trip_and_byte_identical_rerun(filtered, tmp_path):
 
 def test_month_mismatch_and_bad_input_are_errors(filtered, tmp_path):
     with pytest.raises(StageInputError, match="outside month 2026-01"):
-        run(filtered, tmp_path / "f.parquet", None, PARAMS, "2026-01")
+        run(filtered=filtered, out=tmp_path / "f.parquet", metrics_out=None, params_dir=PARAMS, month="2026-01")
     with pytest.raises(StageInputError, match="file not found"):
-        run(tmp_path / "missing.parquet", tmp_path / "f.parquet", None, PARAMS)
+        run(filtered=tmp_path / "missing.parquet", out=tmp_path / "f.parquet", metrics_out=None, params_dir=PARAMS)
     assert not (tmp_path / "f.parquet").exists()
 
 
 def test_views(filtered, tmp_path):
-    result = run(filtered, tmp_path / "f.parquet", None, PARAMS, "2025-12")
+    result = run(filtered=filtered, out=tmp_path / "f.parquet", metrics_out=None, params_dir=PARAMS, month="2025-12")
     table = views.feature_table(result).frame
     assert list(table["feature"]) == list(FEATURE_NAMES)
     assert list(table.columns) == ["feature", "group", "mean", "std", "min", "max", "NaN share"]
@@ -89,7 +90,8 @@ def test_notebook_is_thin_and_parameterised():
     exec(code[0].source, namespace)
     assert {k: v for k, v in namespace.items() if not k.startswith("__")} == dict.fromkeys(
         ("month", "filtered", "out", "metrics_out", "params_dir"))  # None: no default is a real month
-    assert "result = run(filtered, out, metrics_out, params_dir, month)" in code[1].source
+    call = "result = run(filtered=filtered, out=out, metrics_out=metrics_out, params_dir=params_dir, month=month)"
+    assert call in code[1].source
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert sum(len(c.source.splitlines()) for c in code) < 60
     assert np.all([("def " not in c.source and "for " not in c.source) for c in code])

@@ -59,8 +59,7 @@ def test_buckets_come_from_params(feature_params):
     import dataclasses
     import datetime as dt
 
-    buckets = dict(feature_params.time_buckets)
-    buckets["rth_close"] = (dt.time(14, 30), dt.time(15, 15))  # a longer session
+    buckets = dataclasses.replace(feature_params.time_buckets, rth_close=(dt.time(14, 30), dt.time(15, 15)))  # longer
     params = dataclasses.replace(feature_params, time_buckets=buckets)
     t = pd.Timestamp("2025-12-03 15:10", tz=TZ).tz_convert("UTC")
     assert active(flags_at([t], params).iloc[0]) == ["is_rth_close"]

@@ -15,13 +15,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from es_pipeline.core.errors import ParamsError, RawDataError
-from es_pipeline.core.params import FilterParams, MarketParams, load_params
 from es_pipeline.core.tables import FILTERED_SCHEMA, read_filtered
 from es_pipeline.filter import stage
 from es_pipeline.filter.filtering import filter_month
+from tests.params import load_params
 
 REPO_PARAMS = Path(__file__).resolve().parents[3] / "params"
-MARKET, NYSE = MarketParams(), FilterParams()
+MARKET, NYSE = load_params().market, load_params().filter
 CT = "America/Chicago"
 
 
@@ -237,7 +237,8 @@ def stage_paths(tmp_path, monkeypatch):
         (params_dir / "filter.yaml").write_text(
             (REPO_PARAMS / "filter.yaml").read_text().replace("bad_rows: error", f"bad_rows: {bad_rows}"))
         monkeypatch.setattr(stage, "read_raw", lambda raw, *named: frame)
-        return stage.run("raw/ES.FUT.2025-12.ohlcv-1s.dbn.zst", month, out, metrics_out, params_dir)
+        return stage.run(raw="raw/ES.FUT.2025-12.ohlcv-1s.dbn.zst", month=month, out=out, metrics_out=metrics_out,
+                         params_dir=params_dir)
     return runner, out, metrics_out
 
 
@@ -313,7 +314,7 @@ def generated(tmp_path_factory):
     raw = root / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
     synth.generate_month("2025-12", raw, seed=0)
     out, metrics_out = root / "filtered.parquet", root / "metrics.json"
-    result = stage.run(raw, "2025-12", out, metrics_out, REPO_PARAMS)
+    result = stage.run(raw=raw, month="2025-12", out=out, metrics_out=metrics_out, params_dir=REPO_PARAMS)
     return raw, out, metrics_out, result
 
 
@@ -377,7 +378,7 @@ def test_generated_month_output_schema_is_exactly_spec_5_6(generated):
 def test_generated_month_is_deterministic(generated, tmp_path):
     raw_path, out, metrics_out, _ = generated
     again = tmp_path / "again.parquet"
-    stage.run(raw_path, "2025-12", again, tmp_path / "again.json", REPO_PARAMS)
+    stage.run(raw=raw_path, month="2025-12", out=again, metrics_out=tmp_path / "again.json", params_dir=REPO_PARAMS)
     assert again.read_bytes() == out.read_bytes()
     assert (tmp_path / "again.json").read_text() == metrics_out.read_text()
 
@@ -423,10 +424,11 @@ def parent_month(tmp_path_factory):
     root = tmp_path_factory.mktemp("parent")
     raw = root / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
     summary = synth.generate_month("2025-12", raw, seed=1, symbology="parent")
-    with_definitions = stage.run(raw, "2025-12", root / "a.parquet", root / "a.json", REPO_PARAMS,
+    with_definitions = stage.run(raw=raw, month="2025-12", out=root / "a.parquet", metrics_out=root / "a.json", params_dir=REPO_PARAMS,
                                  symbols=summary.definition_path)
     summary.definition_path.unlink()
-    without = stage.run(raw, "2025-12", root / "b.parquet", root / "b.json", REPO_PARAMS)
+    without = stage.run(raw=raw, month="2025-12", out=root / "b.parquet", metrics_out=root / "b.json",
+                        params_dir=REPO_PARAMS)
     return with_definitions, without
 
 
@@ -455,6 +457,6 @@ def test_the_stage_log_says_a_month_ran_without_definitions(tmp_path, caplog):
     raw = tmp_path / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
     generate_month("2025-12", raw, days=1, symbology="parent").definition_path.unlink()
     with caplog.at_level("WARNING", logger="es_pipeline"):
-        stage.run(raw, "2025-12", tmp_path / "f.parquet", tmp_path / "f.json", REPO_PARAMS)
+        stage.run(raw=raw, month="2025-12", out=tmp_path / "f.parquet", metrics_out=tmp_path / "f.json", params_dir=REPO_PARAMS)
     assert any("month 2025-12 ran without definitions" in r.getMessage() for r in caplog.records)
     assert json.loads((tmp_path / "f.json").read_text())["symbology"] == "instrument_id"

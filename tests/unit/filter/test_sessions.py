@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from es_pipeline.core.params import FilterParams
+from es_pipeline.filter.params import FilterParams
 from es_pipeline.filter.sessions import assign_sessions, session_windows
+from tests.params import load_params
 
 CT = "America/Chicago"
-NYSE = FilterParams()
+NYSE = load_params().filter
 
 
 def window(month: str, date: str, filt: FilterParams = NYSE) -> pd.Series:

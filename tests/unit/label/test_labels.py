@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -14,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from es_pipeline.core.errors import ParamsError, StageInputError
-from es_pipeline.core.params import LabelParams, TradeMode, WeightCurve, load_params
 from es_pipeline.core.tables import FILTERED_SCHEMA, write_table
 from es_pipeline.label import views
 from es_pipeline.label.kernel import _jit
@@ -24,7 +24,15 @@ from es_pipeline.label.labels import (
     label_metrics,
     label_schema,
 )
+from es_pipeline.label.params import (
+    LabelParams,
+    LabelWeights,
+    QualityCurve,
+    TradeMode,
+    VelocityCurve,
+)
 from es_pipeline.label.stage import read_labels, run
+from tests.params import load_params
 from tests.reference.labels import label_bars_reference
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -60,7 +68,8 @@ def mirror(rows):
 
 
 def params(timeout=10, modes=(LONG, SHORT)) -> LabelParams:
-    return LabelParams(modes=tuple(modes), timeout_seconds=timeout)
+    """The committed weights with hand-picked modes and timeout."""
+    return dataclasses.replace(load_params().label, modes=tuple(modes), timeout_seconds=timeout)
 
 
 def first_row(rows, direction, timeout=10, seconds=None, mode=None):
@@ -161,8 +170,9 @@ def test_weights_are_clipped():
     slow = [0] * 1000
     slow[1], slow[880] = (0, 0, -7), (0, 16, 0)
     # With the default curves neither lower clip is reachable (MAE < stop, seconds < 900): raise them.
-    label = LabelParams((mode,), 900, quality=WeightCurve(2.0, 1.5, 0.0, 1.0, 0.8, 2.0),
-                        velocity=WeightCurve(2.0, 1.5, 300.0, 600.0, 0.6, 2.0))
+    label = LabelParams((mode,), 900, LabelWeights(
+        quality=QualityCurve(intercept=2.0, slope=1.5, lower=0.8, upper=2.0),
+        velocity=VelocityCurve(intercept=2.0, slope=1.5, lower=0.6, upper=2.0, center_seconds=300.0, scale_seconds=600.0)))
     late = label_bars(bars(slow), label, TICK)
     assert late["seconds_to_target_m"].iloc[0] == 879.0 and late["mae_ticks_m"].iloc[0] == 7.0
     assert late["weight_m"].iloc[0] == 0.8 * 0.6  # 0.6875 -> 0.8 and 0.5525 -> 0.6
@@ -328,7 +338,7 @@ def filtered(tmp_path) -> Path:
 
 def test_run_round_trip_and_identical_bytes(filtered, tmp_path):
     out, metrics_out = tmp_path / "labels" / "2025-12.parquet", tmp_path / "metrics" / "2025-12.json"
-    result = run(filtered, out, metrics_out, PARAMS, "2025-12")
+    result = run(filtered=filtered, out=out, metrics_out=metrics_out, params_dir=PARAMS, month="2025-12")
     back = read_labels(out)
     pd.testing.assert_frame_equal(back, result.labels, check_exact=True)
     assert pq.read_schema(out).remove_metadata() == label_schema(load_params(PARAMS).label.modes)
@@ -337,9 +347,9 @@ def test_run_round_trip_and_identical_bytes(filtered, tmp_path):
     assert metrics["rows"] == 3000 and metrics["month"] == "2025-12" and len(metrics["modes"]) == 6
     assert sum(metrics["modes"]["low_vol_long"]["outcomes"].values()) == 3000
     first = out.read_bytes(), metrics_out.read_bytes()
-    run(filtered, out, metrics_out, PARAMS, "2025-12")
+    run(filtered=filtered, out=out, metrics_out=metrics_out, params_dir=PARAMS, month="2025-12")
     again = tmp_path / "again.parquet", tmp_path / "again.json"
-    run(filtered, again[0], again[1], PARAMS, "2025-12")
+    run(filtered=filtered, out=again[0], metrics_out=again[1], params_dir=PARAMS, month="2025-12")
     assert (out.read_bytes(), metrics_out.read_bytes()) == first == (again[0].read_bytes(), again[1].read_bytes())
 
 
@@ -360,7 +370,8 @@ def test_run_rejects_bad_input_and_writes_nothing(tmp_path, breakage, message):
     write_table(breakage(random_bars(n_sessions=1, seconds=100, seed=6)), bad)
     out_dir = tmp_path / "out"
     with pytest.raises(StageInputError, match=message):
-        run(bad, out_dir / "labels.parquet", out_dir / "metrics.json", PARAMS, "2025-12")
+        run(filtered=bad, out=out_dir / "labels.parquet", metrics_out=out_dir / "metrics.json", params_dir=PARAMS,
+            month="2025-12")
     assert not out_dir.exists() or not any(out_dir.iterdir())
 
 

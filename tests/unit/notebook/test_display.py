@@ -7,8 +7,8 @@ import io
 
 import pandas as pd
 
-from es_pipeline.core.params import FilterParams
 from es_pipeline.notebook import display
+from tests.params import load_params
 
 
 def test_table_formats_numbers_and_hides_the_index():
@@ -23,7 +23,7 @@ def test_table_formats_numbers_and_hides_the_index():
 
 
 def test_settings_flatten_a_params_dataclass_into_rows():
-    rows = display.settings(FilterParams()).frame
+    rows = display.settings(load_params().filter).frame
     assert dict(zip(rows["setting"], rows["value"]))["session_start"] == "07:30"
     assert display._text((dt.time(7, 30), dt.time(8, 30))) == "07:30–08:30"
 

@@ -78,12 +78,14 @@ def test_a_missing_dependency_or_stage_is_a_clear_error_and_writes_nothing(repo)
     assert not (repo / "fingerprint.json").exists()
 
 
-def test_the_params_are_validated_before_anything_is_written(repo):
+def test_the_steps_params_are_validated_before_anything_is_written(repo):
+    (repo / "dvc.yaml").write_text(DVC_YAML.replace("code-step", "code-label"))
     shutil.copytree(PARAMS, repo / "params")
     label = repo / "params" / "label.yaml"
     label.write_text(label.read_text().replace("timeout_seconds: 900", "timeout_seconds: -5"))
     with pytest.raises(PipelineError, match="label.timeout_seconds must be an integer"):
-        write_fingerprint("code-step", repo / "fingerprint.json", root=repo, params_dir="params")
+        write_fingerprint("code-label", repo / "fingerprint.json", root=repo, params_dir="params")
     assert not (repo / "fingerprint.json").exists()
     shutil.copy(PARAMS / "label.yaml", label)
-    assert write_fingerprint("code-step", repo / "fingerprint.json", root=repo, params_dir="params")
+    (repo / "params" / "filter.yaml").write_text("filter: {calendar: MOON}\n")  # not the label step's keys
+    assert write_fingerprint("code-label", repo / "fingerprint.json", root=repo, params_dir="params")

@@ -22,8 +22,8 @@ def test_month_from_object_name(name, month):
 def test_listing_keeps_raw_months_only_and_rejects_two_files_for_a_month():
     names = ["ES.FUT.2025-12.ohlcv-1s.dbn.zst", "ES.FUT.2025-12.definition.dbn.zst",
              "README.md", "ES.FUT.2025-11.ohlcv-1s.dbn.zst"]
-    assert months_in(names) == {"2025-11": MonthEntry("2025-11", names[3], names[3]),
-                                "2025-12": MonthEntry("2025-12", names[0], names[1])}
+    assert months_in(names) == {"2025-11": MonthEntry.of("2025-11", names[3], names[3]),
+                                "2025-12": MonthEntry.of("2025-12", names[0], names[1])}
     with pytest.raises(PipelineError, match="two raw files hold month 2025-11"):
         months_in(names + ["glbx-mdp3-20251101-20251130.ohlcv-1s.dbn.zst"])
 
@@ -32,7 +32,7 @@ def test_sync_rewrites_the_month_list_which_then_loads(tmp_path):
     import shutil
     from pathlib import Path
 
-    from es_pipeline.core.params import load_params
+    from tests.params import load_params
 
     params = tmp_path / "params"
     shutil.copytree(Path(__file__).resolve().parents[3] / "params", params)
