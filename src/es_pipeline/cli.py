@@ -134,6 +134,33 @@ def _site(args) -> None:
     run(metrics_dir=args.metrics_dir, params_dir=args.params_dir, dvc_yaml=args.dvc_yaml, out_dir=args.out_dir)
 
 
+def _exp_run(args) -> int:
+    from es_pipeline.ops.experiments import expand, run_in_workspace
+    from es_pipeline.ops.parallel.run import repro
+
+    experiments = expand(args.set_param, args.name)
+    if len(experiments) > 1:
+        raise PipelineError(f"{len(experiments)} experiments from a sweep: run them one at a time with -n and "
+                            "a single value each")
+    name = run_in_workspace(experiments[0], lambda: repro(args.jobs, args.scheduler))
+    if name is None:
+        return 1
+    print(f"experiment {name} saved ({experiments[0].describe()}); compare with `make compare` or "
+          f"{_experiments_page()}; keep it with `git add params dvc.lock metrics plots && git commit`, "
+          "or go back (README)")
+    return 0
+
+
+def _experiments_page() -> str:
+    from es_pipeline.ops.experiments_page import write
+
+    return str(write())
+
+
+def _exp_report(args) -> None:
+    print(_experiments_page())
+
+
 def _repro(args) -> int:
     from es_pipeline.ops.parallel.run import repro
 
@@ -247,6 +274,19 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--git-remote", default=None,
                      help="workers share no filesystem: they clone from this git remote and exchange "
                           "outputs through the DVC remote (default with --scheduler: workers share this folder)")
+
+    exp = add("exp", None, "parameter experiments on the Dask path, recorded as DVC experiments")
+    exp_sub = exp.add_subparsers(dest="exp_command", required=True)
+    exp_run = exp_sub.add_parser("run", help="apply -S changes, run the stale stages on Dask, dvc exp save")
+    exp_run.set_defaults(handler=_exp_run)
+    exp_run.add_argument("-n", "--name", default=None, help="the experiment's name (default: DVC picks one)")
+    exp_run.add_argument("-S", "--set-param", action="append", required=True, metavar="FILE:KEY=VALUE",
+                         help="as dvc exp run -S, e.g. 'params/label.yaml:label.timeout_seconds=600'")
+    exp_sub.add_parser("report", help="write reports/experiments.html: every experiment of HEAD side by side") \
+        .set_defaults(handler=_exp_report)
+    exp_where = exp_run.add_mutually_exclusive_group(required=True)
+    exp_where.add_argument("--jobs", type=int, help="a local Dask cluster of N worker processes")
+    exp_where.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT")
 
     page = add("plots-template", _plots_template, "write the offline page template dvc plots uses")
     page.add_argument("--out", default=".dvc/plots/offline.html")

@@ -59,9 +59,18 @@ def test_replacing_the_definition_file_makes_exactly_that_month_stale(project):
     assert project.changed_stages() == set()
 
 
+def own_copy(path) -> None:
+    """Give a workspace output its own inode, as the copy link type would: the cache's link is broken."""
+    data, mode = path.read_bytes(), stat.S_IMODE(path.stat().st_mode)
+    path.unlink()
+    path.write_bytes(data)
+    os.chmod(path, mode)
+
+
 def test_flipped_cache_byte_is_named_and_never_pushed(project):
     expected = lock_md5(project, "filter@2025-12", "data/filtered/2025-12.parquet")
     obj = project.root / ".dvc" / "cache" / "files" / "md5" / expected[:2] / expected[2:]
+    own_copy(project.root / "data" / "filtered" / "2025-12.parquet")  # a good copy to repair from
     flip_byte(obj)  # keeping DVC's read-only mode: DVC never hashes such an object again
     actual = file_md5(str(obj))
     assert project.changed_stages() == set()  # DVC itself does not notice
@@ -91,6 +100,7 @@ def test_a_file_inside_a_directory_output_is_named(project):
     cache = project.root / ".dvc" / "cache" / "files" / "md5"
     listing = {e["relpath"]: e["md5"] for e in json.loads((cache / dir_md5[:2] / dir_md5[2:]).read_text())}
     relpath, md5 = next(iter(listing.items()))
+    own_copy(project.root / partition / relpath)
     flip_byte(cache / md5[:2] / md5[2:])
     result = project.es("verify", check=False)
     assert result.returncode != 0 and f"({partition}/{relpath}): expected {md5}, actual " in result.stderr

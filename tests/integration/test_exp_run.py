@@ -1,0 +1,104 @@
+"""`es-pipeline exp run`: a parameter experiment on the Dask path that DVC records like its own.
+
+One month of one trading day, committed; the tests share the project and run in order. The
+experiment made through Dask must equal `dvc exp run` of the same change (data hashes, headline
+metrics), be listed, applied and dropped by DVC's own commands, and show on the experiments page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.integration.project import Project
+
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("exp_run")]
+MONTH = "2025-12"
+TIMEOUT_600 = "params/label.yaml:label.timeout_seconds=600"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Project:
+    project = Project.copy_of_repo(tmp_path_factory.mktemp("exp_run"))
+    project.generate(MONTH, days=1)
+    project.es("months", "sync")
+    project.dvc("repro")
+    project.git("add", "-A")
+    project.git("commit", "-q", "-m", "reproduced")
+    return project
+
+
+def experiment_sha(project: Project, name: str) -> str:
+    refs = project.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/exps").stdout.split("\n")
+    return next(line.split()[1] for line in refs if line and line.split()[0].endswith(f"/{name}"))
+
+
+def data_hashes(project: Project, sha: str) -> dict[str, str]:
+    lock = yaml.safe_load(project.git("show", f"{sha}:dvc.lock").stdout)
+    return {o["path"]: o["md5"] for stage in lock["stages"].values() for o in stage.get("outs", [])
+            if o["path"].startswith("data/")}
+
+
+def go_back(project: Project) -> None:
+    """The README's way back to the committed state."""
+    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "metrics", "plots")
+    project.dvc("checkout", "-q")
+
+
+def test_an_experiment_through_dask_is_recorded_as_dvc_records_its_own(project):
+    before = data_hashes(project, "HEAD")
+    result = project.es("exp", "run", "-n", "fast", "-S", TIMEOUT_600, "--jobs", "1")
+    assert "experiment fast saved" in result.stdout
+    assert "timeout_seconds: 600" in (project.root / "params" / "label.yaml").read_text()  # left applied
+    fast = data_hashes(project, experiment_sha(project, "fast"))
+    assert fast[f"data/labels/{MONTH}.parquet"] != before[f"data/labels/{MONTH}.parquet"]
+    assert fast[f"data/filtered/{MONTH}.parquet"] == before[f"data/filtered/{MONTH}.parquet"]
+    assert fast[f"data/features/{MONTH}.parquet"] == before[f"data/features/{MONTH}.parquet"]
+    assert project.changed_stages() == set()
+
+    go_back(project)
+    assert project.changed_stages() == set()
+    assert "timeout_seconds: 900" in (project.root / "params" / "label.yaml").read_text()
+    project.dvc("exp", "run", "-n", "plain", "-S", TIMEOUT_600)
+    assert data_hashes(project, experiment_sha(project, "plain")) == fast
+    for name in ("params/label.yaml", "metrics/summary.json"):
+        assert project.git("show", f"{experiment_sha(project, 'plain')}:{name}").stdout == \
+            project.git("show", f"{experiment_sha(project, 'fast')}:{name}").stdout
+    go_back(project)
+
+
+def test_dvc_lists_applies_and_removes_it(project):
+    shown = json.loads(project.dvc("exp", "show", "--json").stdout)
+    names = {rev["name"] for baseline in shown for exp in baseline.get("experiments") or [] for rev in exp["revs"]}
+    assert {"fast", "plain"} <= names
+    assert "label.timeout_seconds" in project.dvc("params", "diff", "HEAD", "fast").stdout
+    project.dvc("exp", "apply", "fast")
+    assert "timeout_seconds: 600" in (project.root / "params" / "label.yaml").read_text()
+    assert project.changed_stages() == set()
+    go_back(project)
+    assert project.changed_stages() == set()
+    project.dvc("exp", "remove", "plain")
+    assert "plain" not in project.dvc("exp", "list", "--name-only").stdout
+
+
+def test_a_bad_override_fails_in_one_line_and_saves_nothing(project):
+    result = project.es("exp", "run", "-n", "bad", "-S", "params/label.yaml:label.timeout_seconds=-5", "--jobs", "1",
+                        check=False)
+    assert result.returncode != 0
+    assert "label.timeout_seconds must be an integer in [1, 86400]" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "bad" not in project.dvc("exp", "list", "--name-only").stdout
+    go_back(project)
+
+
+def test_the_experiments_page_compares_them_offline(project, browser):
+    project.es("exp", "report")
+    page = browser.open(project.root / "reports" / "experiments.html")
+    page.assert_clean()
+    params = page.page.inner_text("#params")
+    assert "label.timeout_seconds" in params and "900" in params and "600" in params
+    assert "win.all" in page.page.inner_text("#metrics")
+    assert page.page.eval_on_selector_all("#win-rate svg path", "ps => ps.length") > 20
+    assert page.page.eval_on_selector_all("#metrics a", "as => as.length") == 2  # baseline and fast reports
