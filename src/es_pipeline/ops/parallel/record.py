@@ -12,6 +12,7 @@ large share of the two cores the stages run on.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,36 @@ from es_pipeline.core.errors import PipelineError
 from es_pipeline.ops.parallel.worker import collect, record_lock_entries
 
 
+def _link(odb, md5: str, source: Path) -> None:
+    target = Path(odb.oid_to_path(md5))
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f"{target.name}.es-pipeline-link")
+    staged.unlink(missing_ok=True)
+    os.link(source, staged)
+    os.replace(staged, target)
+
+
+def link_into_cache(out) -> None:
+    """Store a saved output in the cache as hard links of its workspace files.
+
+    DVC's commit without relink copies each file into the cache (twice the bytes); with relink it
+    deletes the workspace file and links it back, while other stages of the run may be reading it
+    (a month's dataset stage reads its features). A link made from the workspace file does
+    neither, so the commit that follows finds every object in place and copies nothing.
+    """
+    if not out.use_cache or "hardlink" not in out.cache.cache_types:
+        return
+    files = [(entry.value, Path(out.fs_path, *key)) for key, _, entry in out.obj] if out.hash_info.isdir \
+        else [(out.hash_info.value, Path(out.fs_path))]
+    try:
+        for md5, source in files:
+            _link(out.cache, md5, source)
+    except OSError:  # another filesystem, or no hard links there: DVC's commit copies instead
+        return
+
+
 def commit_here(root: Path, names: list[str]) -> None:
     """What ``dvc commit -f`` does for these stages, with one dvc.lock write for the batch."""
     from dvc.repo import Repo
@@ -30,9 +61,9 @@ def commit_here(root: Path, names: list[str]) -> None:
         stages = [collect(repo, name) for name in names]
         for stage in stages:
             stage.save()
-            # no relink: it deletes and re-creates each workspace file from the cache, while other
-            # stages of the run may be reading it (a month's dataset stage reads its features)
-            stage.commit(relink=False)
+            for out in stage.outs:
+                link_into_cache(out)
+            stage.commit(relink=False)  # the workspace files stay as they are (see link_into_cache)
         stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
 
 

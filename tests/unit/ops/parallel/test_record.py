@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -9,6 +10,8 @@ import yaml
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.ops.parallel.record import Recorder, commit_here
+
+LINKED = ["dvc", "config", "cache.type", "reflink,hardlink,copy"]  # as the project's .dvc/config
 
 
 def test_adding_a_batch_returns_while_the_child_records_and_finish_reports_its_failure(tmp_path):
@@ -42,16 +45,34 @@ def test_a_new_recording_waits_for_the_interval_and_batches_what_finished_meanwh
 
 
 def test_recording_leaves_the_workspace_files_in_place_for_stages_still_reading_them(tmp_path):
-    for command in (["git", "init", "-q"], ["dvc", "init", "-q"]):
+    for command in (["git", "init", "-q"], ["dvc", "init", "-q"], LINKED):
         subprocess.run(command, cwd=tmp_path, check=True)
     (tmp_path / "dvc.yaml").write_text("stages:\n  make:\n    cmd: echo data > out.txt\n    outs: [out.txt]\n")
     out = tmp_path / "out.txt"
     out.write_text("data\n")  # as a worker running the command leaves it
     before = out.stat()
     commit_here(tmp_path, ["make"])
-    after = out.stat()  # never deleted and copied back from the cache (which can reuse the inode)
-    assert (after.st_ino, after.st_ctime_ns) == (before.st_ino, before.st_ctime_ns)
+    after = out.stat()  # still the file the command wrote: never replaced by a copy from the cache
+    assert after.st_ino == before.st_ino and out.read_text() == "data\n"
     lock = yaml.safe_load((tmp_path / "dvc.lock").read_text())["stages"]["make"]
     assert lock["outs"][0]["path"] == "out.txt" and lock["outs"][0]["md5"]
+    md5 = lock["outs"][0]["md5"]
+    assert os.path.samefile(out, tmp_path / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:])
     status = subprocess.run(["dvc", "status", "-q"], cwd=tmp_path)
     assert status.returncode == 0  # recorded and cached: nothing changed
+
+
+def test_a_folder_output_is_cached_as_links_of_its_files(tmp_path):
+    for command in (["git", "init", "-q"], ["dvc", "init", "-q"], LINKED):
+        subprocess.run(command, cwd=tmp_path, check=True)
+    (tmp_path / "dvc.yaml").write_text("stages:\n  make:\n    cmd: mkdir -p part\n    outs: [part]\n")
+    (tmp_path / "part").mkdir()
+    files = {name: tmp_path / "part" / name for name in ("a.parquet", "b.parquet")}
+    for name, path in files.items():
+        path.write_text(name)
+    inodes = {name: path.stat().st_ino for name, path in files.items()}
+    commit_here(tmp_path, ["make"])
+    cache = tmp_path / ".dvc" / "cache" / "files" / "md5"
+    cached = {p.stat().st_ino for p in cache.rglob("*") if p.is_file() and not p.name.endswith(".dir")}
+    assert set(inodes.values()) <= cached and {p.stat().st_ino for p in files.values()} == set(inodes.values())
+    assert subprocess.run(["dvc", "status", "-q"], cwd=tmp_path).returncode == 0
