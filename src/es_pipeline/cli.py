@@ -224,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     decay.add_argument("--out", default="data/dataset/_decay.csv")
     decay.add_argument("--params-dir", default="params")
 
-    fp = add("fingerprint", _fingerprint, "write a code-<step> stage's dependency hashes and params (per-month stages depend on it)")
+    fp = add("fingerprint", _fingerprint,
+             "write a code-<step> stage's dependency hashes and params (per-month stages depend on it)")
     fp.add_argument("stage", help="the dvc.yaml stage, e.g. code-filter")
     fp.add_argument("--out", required=True, help="e.g. data/fingerprints/filter.json")
     fp.add_argument("--params-dir", default="params", help="validated before anything is written")
@@ -252,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--repair", action="store_true",
                      help="remove corrupt cache objects, storing them again from good workspace files")
 
-    nb = add("notebook", _notebook, "execute a stage notebook (papermill) into a stable .ipynb and an offline HTML page")
+    nb = add("notebook", _notebook,
+             "execute a stage notebook (papermill) into a stable .ipynb and an offline HTML page")
     nb.add_argument("notebook", help="notebooks/<stage>.ipynb")
     nb.add_argument("output", help="executed notebook, e.g. reports/<stage>/<month>.ipynb")
     nb.add_argument("--html", required=True, help="the page, e.g. reports/<stage>/<month>.html")

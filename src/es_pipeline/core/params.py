@@ -297,7 +297,8 @@ def load_step(step: str, params_dir: str | Path) -> Any:
 class MarketParams:
     """The traded instrument, shared by every step (``params/market.yaml``)."""
 
-    root_symbol: Annotated[str, Text(r"[A-Z0-9]{1,6}", help="outright contracts of this root are kept (ESZ5, ESH26 ...)")]
+    root_symbol: Annotated[str, Text(r"[A-Z0-9]{1,6}",
+                                     help="outright contracts of this root are kept (ESZ5, ESH26 ...)")]
     tick_size: Annotated[float, Number(1e-9, 1e6, help="price increment in points")]
     timezone: Annotated[str, Text(r"[A-Za-z_]+(/[A-Za-z_+\-0-9]+)*",
                                   help="session dates and clock times are in this zone (DST from tzdata)")]

@@ -65,7 +65,7 @@ def feature_histograms(result, names=KEY_FEATURES, bins: int = 60, clip: float =
     fig = figure((4 * cols, 2.8 * rows), {"left": 0.8, "right": 0.15, "bottom": 0.35, "top": 0.6,
                                           "wspace": 0.3, "hspace": 0.55})
     axes = fig.subplots(rows, cols, squeeze=False)
-    for ax, name in zip(axes.flat, names):
+    for ax, name in zip(axes.flat, names, strict=False):
         values = result.features[name].to_numpy(dtype=np.float64)
         values = values[np.isfinite(values)]
         if len(values):
@@ -78,5 +78,6 @@ def feature_histograms(result, names=KEY_FEATURES, bins: int = 60, clip: float =
         few_ticks(ax)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
-    fig.suptitle(f"Feature distributions {result.month or ''} (central 99% of values; x in each feature's unit)".strip())
+    fig.suptitle(f"Feature distributions {result.month or ''} "
+                 "(central 99% of values; x in each feature's unit)".strip())
     return fig

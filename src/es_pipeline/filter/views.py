@@ -133,7 +133,7 @@ def price_chart(result: FilterResult, figsize=(12, 4.5)) -> plt.Figure:
     ax = fig.add_subplot()
     ax.plot(*envelope(bars["close"].to_numpy(np.float64)), lw=0.6, color="tab:blue")
     starts = np.concatenate([[0], np.cumsum(sessions["rows"].to_numpy())[:-1]]).astype(int)
-    for start, roll, symbol in zip(starts, sessions["roll"], sessions["primary"]):
+    for start, roll, symbol in zip(starts, sessions["roll"], sessions["primary"], strict=True):
         ax.axvline(start, color="tab:red" if roll else "0.85", lw=1.5 if roll else 0.5, zorder=0)
         if roll:
             ax.annotate(f"roll → {symbol}", (start, 1), xycoords=("data", "axes fraction"),

@@ -76,8 +76,9 @@ def winner_summary(labels: pd.DataFrame) -> Table:
         won = labels[f"label_{m}"].to_numpy() == 1
         among = {q: labels[f"{q}_{m}"].to_numpy(np.float64)[won] for q in ("seconds_to_target", "mae_ticks", "weight")}
         rows[m] = {"winners": int(won.sum()),
-                   **{f"seconds_p{q}": v for q, v in zip((25, 50, 75), _quartiles(among["seconds_to_target"]))},
-                   **{f"mae_ticks_p{q}": v for q, v in zip((25, 50, 75), _quartiles(among["mae_ticks"]))},
+                   **{f"seconds_p{q}": v
+                      for q, v in zip((25, 50, 75), _quartiles(among["seconds_to_target"]), strict=True)},
+                   **{f"mae_ticks_p{q}": v for q, v in zip((25, 50, 75), _quartiles(among["mae_ticks"]), strict=True)},
                    "mean_weight": among["weight"].mean() if won.any() else np.nan}
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("mode").reset_index()
     return Table(table, {"mean_weight": "{:.3f}"})

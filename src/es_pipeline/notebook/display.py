@@ -77,7 +77,7 @@ class Table:
 
         def row(tag: str, values, aligns: list[str]) -> str:
             return "<tr>" + "".join(f'<{tag} style="text-align: {align};">{html.escape(str(v))}</{tag}>'
-                                    for v, align in zip(values, aligns)) + "</tr>"
+                                    for v, align in zip(values, aligns, strict=True)) + "</tr>"
 
         head = row("th", formatted.columns, ["left"] * len(aligns))
         body = "\n".join(row("td", values, aligns) for values in formatted.itertuples(index=False, name=None))

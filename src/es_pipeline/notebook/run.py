@@ -144,7 +144,8 @@ def _write(path: Path, text: str) -> None:
 def peak_rss_mb() -> float:
     """This process's and its children's (a cold kernel's) peak RSS; a forked kernel's own line comes from
     the kernel provisioner (``es_pipeline.ops.warmkernel``)."""
-    own, children = (resource.getrusage(who).ru_maxrss / 1024 for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    own, children = (resource.getrusage(who).ru_maxrss / 1024
+                     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return max(own, children)
 
 

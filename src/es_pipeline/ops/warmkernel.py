@@ -42,9 +42,9 @@ PROVISIONER = "es-pipeline-warm"
 IDLE_SECONDS = 300
 # what a stage kernel imports anyway: done once in the zygote instead of once per notebook
 PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "numpy", "pandas",
-           "pyarrow.parquet", "matplotlib.pyplot", "numba", "es_pipeline.filter.stage", "es_pipeline.label.stage", "es_pipeline.features.stage",
-           "es_pipeline.report.stage", "es_pipeline.filter.views", "es_pipeline.label.views",
-           "es_pipeline.features.views", "es_pipeline.report.views")
+           "pyarrow.parquet", "matplotlib.pyplot", "numba", "es_pipeline.filter.stage", "es_pipeline.label.stage",
+           "es_pipeline.features.stage", "es_pipeline.report.stage", "es_pipeline.filter.views",
+           "es_pipeline.label.views", "es_pipeline.features.views", "es_pipeline.report.views")
 # variables read while those modules import (threads, caches, config and locale): requesters whose
 # values differ are served by different zygotes. All other variables are simply the requester's.
 IMPORT_ENV = re.compile(r"^(PYTHON|NUMBA_|MPL|MATPLOTLIB|OMP_|OPENBLAS_|MKL_|ARROW_|JUPYTER|IPYTHON|XDG_|LC_|"
@@ -231,7 +231,7 @@ def _become_kernel(request: dict, fds: list[int], keep_closed: list[socket.socke
         for item in keep_closed:
             item.close() if isinstance(item, socket.socket) else os.close(item)
         devnull = os.open(os.devnull, os.O_RDONLY)
-        for target, fd in zip((0, 1, 2), [devnull, *fds[1:3]]):
+        for target, fd in zip((0, 1, 2), [devnull, *fds[1:3]], strict=True):
             os.dup2(fd, target)
         for fd in {devnull, *fds}:
             os.close(fd)

@@ -44,7 +44,7 @@ class SymbolMapping:
 
 
 def _utc_date(ts_ns: int) -> dt.date:
-    return dt.datetime.fromtimestamp(ts_ns / 1e9, dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(ts_ns / 1e9, dt.UTC).date()
 
 
 def _interval(contract: Contract, first_ns: int, last_ns: int) -> MappingInterval:
@@ -78,7 +78,7 @@ def ohlcv_body(records: Records) -> bytes:
                records.close, records.volume)
     return b"".join(
         bytes(dbn.OHLCVMsg(rtype, PUBLISHER_ID, *values))
-        for values in zip(*(column.tolist() for column in columns))
+        for values in zip(*(column.tolist() for column in columns), strict=True)
     )
 
 

@@ -51,7 +51,8 @@ def _worker_name() -> str:
 
 
 def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False) -> tuple[float, str]:
-    """Run a command; returns its peak RSS in MB (its process tree from wait4, or what the runner reports) and its output."""
+    """Run a command; returns its peak RSS in MB (its process tree from wait4, or what the runner reports) and its
+    output."""
     proc = subprocess.Popen(args, cwd=cwd, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, executable=os.environ.get("SHELL") if shell else None)
     output = proc.stdout.read()
