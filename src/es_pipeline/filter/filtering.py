@@ -59,7 +59,7 @@ class FilterResult:
     params: FilterParams    # the settings used, shown in the notebook
 
 
-def _dates(values) -> list[str]:
+def _dates(values: pd.Series) -> list[str]:
     return [pd.Timestamp(v).strftime("%Y-%m-%d") for v in values]
 
 
@@ -154,7 +154,8 @@ def _gap_fill(outrights: pd.DataFrame, session: np.ndarray, windows: pd.DataFram
 
 
 def _drop_sessions(bars: pd.DataFrame, primary: pd.DataFrame, longest: np.ndarray, opening: np.ndarray,
-                   drop: np.ndarray, calendar: pd.DataFrame, dropped: dict):
+                   drop: np.ndarray, calendar: pd.DataFrame, dropped: dict,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
     """Remove whole sessions (their trades count as ``long_gap_session``); rolls follow the kept ones."""
     dates = primary["session_date"].to_numpy()[drop]
     removed = np.isin(bars["session_date"].to_numpy(), dates)

@@ -86,7 +86,7 @@ def primary_table(result: FilterResult) -> Table:
     wide = wide[list(order)].add_prefix("volume ").astype(np.int64)
     s = result.sessions.set_index("session_date")
     table = pd.DataFrame({"primary": s["primary"], "roll": np.where(s["roll"], "ROLL", "")}).join(wide)
-    table.insert(0, "session", table.index.strftime("%a %Y-%m-%d"))
+    table.insert(0, "session", table.index.strftime("%a %Y-%m-%d"))  # type: ignore[attr-defined]  # session dates
     return Table(table.reset_index(drop=True))
 
 
@@ -95,7 +95,7 @@ def dropped_table(result: FilterResult) -> Table:
     m = result.metrics
     reasons = {k: v for k, v in m["dropped"].items() if v} | {"kept (became bars)": m["records_kept"]}
     table = pd.DataFrame({"reason": [k.replace("_", " ") for k in reasons], "records": list(reasons.values())})
-    table.loc[len(table)] = ["total = records read", int(table["records"].sum())]
+    table.loc[len(table)] = ["total = records read", int(table["records"].sum())]  # type: ignore[assignment]  # a row
     table["share"] = table["records"] / max(m["records_in"], 1)
     return Table(table, {"share": PCT2})
 
@@ -126,7 +126,7 @@ def envelope(values: np.ndarray, slices: int = 2400) -> tuple[np.ndarray, np.nda
     return np.repeat(starts, 2), np.column_stack([lows, highs]).ravel()
 
 
-def price_chart(result: FilterResult, figsize=(12, 4.5)) -> plt.Figure:
+def price_chart(result: FilterResult, figsize: tuple[float, float] = (12, 4.5)) -> plt.Figure:
     """Close of every kept second, sessions concatenated; session borders thin, roll days marked."""
     bars, sessions = result.bars, result.sessions
     fig = figure(figsize)
@@ -146,7 +146,7 @@ def price_chart(result: FilterResult, figsize=(12, 4.5)) -> plt.Figure:
     return fig
 
 
-def filled_chart(result: FilterResult, figsize=(12, 3)) -> plt.Figure:
+def filled_chart(result: FilterResult, figsize: tuple[float, float] = (12, 3)) -> plt.Figure:
     """Gap-filled share per session as bars, axis fitted to the data; early closes in orange."""
     s = result.sessions
     fig = figure(figsize)

@@ -32,10 +32,14 @@ import tempfile
 import threading
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jupyter_client.provisioning import LocalProvisioner
 
 from es_pipeline.core.logs import log
+
+if TYPE_CHECKING:
+    from jupyter_client.connect import KernelConnectionInfo
 
 WARM_ENV = "ES_PIPELINE_WARM_KERNEL"
 PROVISIONER = "es-pipeline-warm"
@@ -124,7 +128,8 @@ class ForkedKernel:
         if self.returncode is None:
             try:
                 status = Path(f"/proc/{self.pid}/status").read_text()
-                self.peak_mb = max(self.peak_mb, int(re.search(r"VmHWM:\s+(\d+)", status)[1]) / 1024)
+                # no VmHWM line (a zombie): None[1] raises the TypeError below
+                self.peak_mb = max(self.peak_mb, int(re.search(r"VmHWM:\s+(\d+)", status)[1]) / 1024)  # type: ignore[index]
             except (OSError, TypeError):
                 self.returncode = 0
         return self.returncode
@@ -150,7 +155,7 @@ class WarmKernelProvisioner(LocalProvisioner):
 
     forked: ForkedKernel | None = None
 
-    async def launch_kernel(self, cmd: list[str], **kwargs):
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
         env, cwd = kwargs.get("env") or dict(os.environ), str(kwargs.get("cwd") or os.getcwd())
         warm = env.get(WARM_ENV) != "0"
         pid = request_kernel(cmd, env, cwd) if warm else None
@@ -161,7 +166,7 @@ class WarmKernelProvisioner(LocalProvisioner):
                 except OSError as exc:  # only later kernels would have been faster
                     log.warning("no warm kernels: could not start the zygote (%s)", exc)
             return await super().launch_kernel(cmd, **kwargs)
-        self.process = self.forked = ForkedKernel(pid)
+        self.process = self.forked = ForkedKernel(pid)  # type: ignore[assignment]  # the part of Popen it uses
         self.pid = self.pgid = pid  # the child leads its own process group
         self.cwd = cwd
         return self.connection_info
@@ -202,9 +207,11 @@ def _load_compiled() -> None:
     from numba.core.dispatcher import Dispatcher
 
     for module in [m for name, m in sys.modules.items() if name.startswith("es_pipeline")]:
-        for function in [v for v in vars(module).values() if isinstance(v, Dispatcher) and v._cache is not None]:
+        # _cache is private to numba (not in its stubs)
+        for function in [v for v in vars(module).values()
+                         if isinstance(v, Dispatcher) and v._cache is not None]:  # type: ignore[attr-defined]
             try:
-                for key in function._cache._cache_file._load_index():
+                for key in function._cache._cache_file._load_index():  # type: ignore[attr-defined]
                     function.compile(key[0])
             except Exception:  # noqa: BLE001 - an optimisation only
                 continue
@@ -290,6 +297,7 @@ def serve(address: Path) -> None:
                 message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
                 requester, uid = _peer(conn)
                 stale = not _unchanged(files)
+                reply: dict[str, str | int]
                 if stale:  # make way for a fresh zygote before anyone is told to start one
                     _retire(address, bound, listener, lock)
                     reply = {"error": "stale"}
