@@ -29,8 +29,8 @@ def summary(result: FilterResult) -> Table:
     """Headline numbers of the month, the primary contract(s) and roll, early closes, gaps and missing sessions."""
     m = result.metrics
     primary = m.get("primary", {})
-    runs = m.get("longest_filled_run") or {}
-    longest = max(runs, key=runs.get) if runs else None
+    runs: dict[str, int] = m.get("longest_filled_run") or {}
+    longest = max(runs, key=runs.__getitem__) if runs else None
     pairs = [
         ("month", m["month"]), ("calendar", m["calendar"]),
         ("contracts known by", "instrument id (no definition file)" if m.get("symbology") == "instrument_id"

@@ -83,7 +83,7 @@ class _Checker:
         _, _, obj = build(HashFileDB(fs, path), path, fs, name, dry_run=True)  # no state: every file re-read
         self.report.checked += 1
         if obj.hash_info.value != expected:
-            self.report.mismatches.append(Mismatch("workspace", path, output, expected, obj.hash_info.value))
+            self.report.mismatches.append(Mismatch("workspace", path, output, expected, str(obj.hash_info.value)))
 
     def cached(self, odb: HashFileDB, output: str, expected: str, name: str) -> bool:
         path = odb.oid_to_path(expected)

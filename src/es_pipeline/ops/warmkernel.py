@@ -137,6 +137,7 @@ class ForkedKernel:
     def wait(self) -> int:
         while self.poll() is None:
             select.select([], [], [], 0.05)
+        assert self.returncode is not None  # set by poll()
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
@@ -190,7 +191,8 @@ def _stamp(path: str) -> tuple[int, int] | None:
 
 
 def _module_files() -> dict[str, tuple[int, int] | None]:
-    paths = {getattr(module, "__file__", None) for module in list(sys.modules.values())} - {None}
+    paths: set[str] = {path for module in list(sys.modules.values())
+                       if (path := getattr(module, "__file__", None)) is not None}
     return {path: _stamp(path) for path in paths}
 
 
@@ -250,7 +252,9 @@ def _become_kernel(request: dict, fds: list[int], keep_closed: list[socket.socke
 
         from ipykernel import kernelapp
 
-        sys.argv = [find_spec("ipykernel_launcher").origin, *request["args"]]
+        launcher = find_spec("ipykernel_launcher")
+        assert launcher is not None and launcher.origin is not None  # the zygote serves ipykernel commands
+        sys.argv = [launcher.origin, *request["args"]]
         kernelapp.launch_new_instance()
         code = 0
     except SystemExit as stop:

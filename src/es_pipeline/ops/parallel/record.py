@@ -80,6 +80,7 @@ class Recorder:
         output, _ = self.child.communicate()
         failed = self.child.returncode != 0
         self.child = None
+        assert self.batch_file is not None  # set with the child
         self.batch_file.unlink(missing_ok=True)
         if failed:
             raise PipelineError(f"recording finished stages in {self.root / 'dvc.lock'} failed:\n{output[-3000:]}")

@@ -60,6 +60,7 @@ def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False)
     output."""
     proc = subprocess.Popen(args, cwd=cwd, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, executable=os.environ.get("SHELL") if shell else None)
+    assert proc.stdout is not None  # stdout=PIPE
     output = proc.stdout.read()
     proc.stdout.close()
     _, status, usage = os.wait4(proc.pid, 0)
