@@ -1,5 +1,5 @@
 # Two commands for a fresh machine: `make demo` runs the pipeline on generated sample data,
-# `make test` runs the whole test suite. Both create .venv and register the Jupyter kernel if needed.
+# `make test` runs ruff, mypy and the whole test suite. Both create .venv and register the Jupyter kernel if needed.
 VENV    := .venv
 PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
@@ -28,7 +28,10 @@ browser:
 	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium >/dev/null; }
 
+# lint and type checks first (configured in pyproject.toml): either failing fails the target
 test: setup browser
+	ruff check src tests bench
+	mypy
 	pytest -n 2 --dist loadgroup
 
 # every page (reports/**/*.html and the executed notebooks) from the DVC remote, without the data

@@ -29,8 +29,8 @@ PER_MONTH = ("data/filtered/{m}.parquet", "data/labels/{m}.parquet", "data/featu
              "data/dataset/{partition}", *(f"reports/{s}/{{m}}.{ext}" for s in ("filter", "label", "featurize")
                                           for ext in ("ipynb", "html")),
              *(f"metrics/{s}/{{m}}.json" for s in ("filter", "label", "featurize", "dataset")))
-ONCE = ("data/fingerprints", "data/dataset/_decay.csv", "reports/report.ipynb", "reports/report.html", "reports/index.html",
-        "reports/pipeline.html", "plots", "metrics/summary.json")
+ONCE = ("data/fingerprints", "data/dataset/_decay.csv", "reports/report.ipynb", "reports/report.html",
+        "reports/index.html", "reports/pipeline.html", "plots", "metrics/summary.json")
 
 
 def raw_name(month: str) -> str:
@@ -112,7 +112,8 @@ def bench(args, report) -> None:
                                   ("dvc repro (no-op)", (dvc, "repro"), None),
                                   ("dvc dag", (dvc, "dag"), None),
                                   ("dvc exp show", (dvc, "exp", "show", "--no-pager"), None),
-                                  ("es-pipeline repro --jobs 2 (no-op)", (es, "repro", "--jobs", "2"), "nothing to do")):
+                                  ("es-pipeline repro --jobs 2 (no-op)", (es, "repro", "--jobs", "2"),
+                                   "nothing to do")):
         report(label, median_of(args.repeat, project, *command, until=until))
     new = month_range(months[-1], "9999-12")[1]
     link_tree(work / ".template" / "raw.dbn.zst", work / "storage" / "raw" / raw_name(new))

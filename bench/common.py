@@ -28,5 +28,6 @@ def scratch_project(target: Path, raw_months: dict[str, Path]):
     raw.mkdir(parents=True, exist_ok=True)
     for path in raw_months.values():
         shutil.copy(path, raw / path.name)
-    (project.root / "params" / "months.yaml").write_text(render({m: MonthEntry.of(m, p.name, p.name) for m, p in raw_months.items()}))
+    (project.root / "params" / "months.yaml").write_text(
+        render({m: MonthEntry.of(m, p.name, p.name) for m, p in raw_months.items()}))
     return project

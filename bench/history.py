@@ -99,7 +99,8 @@ def serial_row(folder: Path, raw: dict[str, Path], total: int) -> tuple[str, str
     walls = [run(serial, "dvc", "repro", f"label@{m}", f"featurize@{m}")[1] for m in raw]
     median = statistics.median(walls)
     return ("wall serial (dvc repro, 3 stages)", f"median {median:.1f} s/month over {', '.join(raw)} "
-                                                  f"({', '.join(f'{w:.1f}' for w in walls)}), ~{median * total:.0f} s for all")
+                                                  f"({', '.join(f'{w:.1f}' for w in walls)}), "
+                                                  f"~{median * total:.0f} s for all")
 
 
 def bench(args) -> list[tuple[str, str]]:
@@ -154,7 +155,8 @@ def main() -> None:
     parser.add_argument("--end", default="2025-12", help="the last month; it is the one appended at the end")
     parser.add_argument("--days", type=int, default=None, help="generate only N trading days a month")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--serial-months", type=int, default=3, help="the last N months of the history also run serially (0: none)")
+    parser.add_argument("--serial-months", type=int, default=3,
+                        help="the last N months of the history also run serially (0: none)")
     parser.add_argument("--raw-dir", help="keep the generated raw months here (in full/ or days-N/) and reuse "
                                           "the ones already there (default: inside the work folder)")
     parser.add_argument("--generate-only", action="store_true", help="only fill --raw-dir, run nothing")

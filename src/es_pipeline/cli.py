@@ -9,19 +9,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from es_pipeline.core.errors import DEBUG_ENV, PipelineError
 from es_pipeline.core.logs import setup_logging
 
 
-def _generate(args) -> None:
+def _generate(args: argparse.Namespace) -> None:
     from es_pipeline.synth import generate_month
 
     print(generate_month(args.month, args.out, seed=args.seed, days=args.days, symbology=args.symbology))
 
 
-def _ingest(args) -> None:
+def _ingest(args: argparse.Namespace) -> None:
     from es_pipeline.filter.storage import read_raw_month
 
     raw = read_raw_month(args.raw, args.definition)
@@ -31,45 +32,45 @@ def _ingest(args) -> None:
     print(by_symbol.to_string())
 
 
-def _filter(args) -> None:
+def _filter(args: argparse.Namespace) -> None:
     from es_pipeline.filter.stage import run
 
     run(raw=args.raw, month=args.month, out=args.out, metrics_out=args.metrics, params_dir=args.params_dir,
         symbols=args.definition)
 
 
-def _label(args) -> None:
+def _label(args: argparse.Namespace) -> None:
     from es_pipeline.label.stage import run
 
     run(filtered=args.filtered, out=args.out, metrics_out=args.metrics, params_dir=args.params_dir)
 
 
-def _featurize(args) -> None:
+def _featurize(args: argparse.Namespace) -> None:
     from es_pipeline.features.stage import run
 
     run(filtered=args.filtered, out=args.out, metrics_out=args.metrics, params_dir=args.params_dir)
 
 
-def _dataset(args) -> None:
+def _dataset(args: argparse.Namespace) -> None:
     from es_pipeline.dataset.stage import run
 
     run(month=args.month, data_root=args.data_root, out=args.out, metrics_out=args.metrics)
 
 
-def _decay(args) -> None:
+def _decay(args: argparse.Namespace) -> None:
     from es_pipeline.dataset.decay import run
 
     run(out=args.out, params_dir=args.params_dir)
 
 
-def _fingerprint(args) -> None:
+def _fingerprint(args: argparse.Namespace) -> None:
     from es_pipeline.ops.fingerprint import write_fingerprint
 
     found = write_fingerprint(args.stage, args.out, params_dir=args.params_dir)
     print(f"{args.stage}: {len(found['dependencies'])} dependencies -> {args.out}")
 
 
-def _months_sync(args) -> None:
+def _months_sync(args: argparse.Namespace) -> None:
     from es_pipeline.filter.storage import remote_location
     from es_pipeline.ops.months import sync
 
@@ -80,7 +81,7 @@ def _months_sync(args) -> None:
         print(f"  {month}  {entry.raw}  {entry.definition or '(no definition file)'}")
 
 
-def _months_prune(args) -> None:
+def _months_prune(args: argparse.Namespace) -> None:
     from es_pipeline.ops.prune import prune
 
     pruned = prune(dry_run=args.dry_run)
@@ -92,7 +93,7 @@ def _months_prune(args) -> None:
         print("then: dvc repro (dataset and report drop the month); dvc gc -w drops their cache objects")
 
 
-def _definitions_fetch(args) -> None:
+def _definitions_fetch(args: argparse.Namespace) -> None:
     from es_pipeline.core.params import load_market
     from es_pipeline.filter.storage import remote_location
     from es_pipeline.ops.definitions import fetch
@@ -103,7 +104,7 @@ def _definitions_fetch(args) -> None:
     print(f"stored {location.describe(name)}; next: es-pipeline months sync && dvc repro")
 
 
-def _verify(args) -> None:
+def _verify(args: argparse.Namespace) -> None:
     from es_pipeline.ops.verify import check_before_push, verify
 
     if not args.repair:
@@ -122,19 +123,19 @@ def _verify(args) -> None:
     print("every cached object and workspace output matches dvc.lock")
 
 
-def _notebook(args) -> None:
+def _notebook(args: argparse.Namespace) -> None:
     from es_pipeline.notebook.run import run
 
     run(args.notebook, args.output, args.html, dict(args.parameter), args.kernel, args.cwd)
 
 
-def _site(args) -> None:
+def _site(args: argparse.Namespace) -> None:
     from es_pipeline.report.site import run
 
     run(metrics_dir=args.metrics_dir, params_dir=args.params_dir, dvc_yaml=args.dvc_yaml, out_dir=args.out_dir)
 
 
-def _exp_run(args) -> int:
+def _exp_run(args: argparse.Namespace) -> int:
     from es_pipeline.ops.experiments import expand, run_in_workspace
     from es_pipeline.ops.parallel.run import repro
 
@@ -157,23 +158,23 @@ def _experiments_page() -> str:
     return str(write())
 
 
-def _exp_report(args) -> None:
+def _exp_report(args: argparse.Namespace) -> None:
     print(_experiments_page())
 
 
-def _repro(args) -> int:
+def _repro(args: argparse.Namespace) -> int:
     from es_pipeline.ops.parallel.run import repro
 
     return repro(args.jobs, args.scheduler, args.git_remote)
 
 
-def _demo(args) -> None:
+def _demo(args: argparse.Namespace) -> None:
     from es_pipeline.ops.demo import run_demo
 
     run_demo(days=args.days)
 
 
-def _plots_template(args) -> None:
+def _plots_template(args: argparse.Namespace) -> None:
     from es_pipeline.report.plots_page import write_template
 
     print(f"wrote {write_template(args.out)} (dvc plots pages draw offline)")
@@ -183,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="es-pipeline", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name, handler, help_text):
+    def add(name: str, handler: Callable[[argparse.Namespace], int | None] | None,
+            help_text: str) -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=help_text)
         cmd.set_defaults(handler=handler)
         return cmd
@@ -224,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     decay.add_argument("--out", default="data/dataset/_decay.csv")
     decay.add_argument("--params-dir", default="params")
 
-    fp = add("fingerprint", _fingerprint, "write a code-<step> stage's dependency hashes and params (per-month stages depend on it)")
+    fp = add("fingerprint", _fingerprint,
+             "write a code-<step> stage's dependency hashes and params (per-month stages depend on it)")
     fp.add_argument("stage", help="the dvc.yaml stage, e.g. code-filter")
     fp.add_argument("--out", required=True, help="e.g. data/fingerprints/filter.json")
     fp.add_argument("--params-dir", default="params", help="validated before anything is written")
@@ -252,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--repair", action="store_true",
                      help="remove corrupt cache objects, storing them again from good workspace files")
 
-    nb = add("notebook", _notebook, "execute a stage notebook (papermill) into a stable .ipynb and an offline HTML page")
+    nb = add("notebook", _notebook,
+             "execute a stage notebook (papermill) into a stable .ipynb and an offline HTML page")
     nb.add_argument("notebook", help="notebooks/<stage>.ipynb")
     nb.add_argument("output", help="executed notebook, e.g. reports/<stage>/<month>.ipynb")
     nb.add_argument("--html", required=True, help="the page, e.g. reports/<stage>/<month>.html")

@@ -13,7 +13,9 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TextIO
 
 log = logging.getLogger("es_pipeline")
 STAGE_LOG_ENV = "ES_PIPELINE_STAGE_LOG"
@@ -28,7 +30,7 @@ class _Untimed(logging.Filter):
         return not getattr(record, "timing", False)
 
 
-def _handler(stream, formatter: logging.Formatter, untimed: bool = False) -> logging.Handler:
+def _handler(stream: TextIO | None, formatter: logging.Formatter, untimed: bool = False) -> logging.Handler:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     if untimed:
@@ -51,7 +53,7 @@ def setup_logging(level: int = logging.INFO, notebook: bool = False) -> None:
 
 
 @contextmanager
-def timed(what: str):
+def timed(what: str) -> Iterator[None]:
     """Log how long a step took (stage log only: never inside an executed notebook)."""
     start = time.perf_counter()
     yield

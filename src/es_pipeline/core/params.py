@@ -17,14 +17,18 @@ import importlib
 import math
 import re
 import typing
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import yaml
 
 from es_pipeline.core.errors import ParamsError
 from es_pipeline.core.periods import MONTH_PATTERN, hive_partition
+
+if TYPE_CHECKING:
+    from yaml.nodes import MappingNode
 
 T = TypeVar("T")
 REQUIRED: Any = dataclasses.MISSING
@@ -235,7 +239,7 @@ def build(cls: type[T], reader: _Reader, **given: Any) -> T:
 
 
 def _named(key: Named, cls: type, reader: _Reader) -> tuple:
-    entries = []
+    entries: list[object] = []
     for name in reader.data:
         if not isinstance(name, str) or not re.fullmatch(key.name_pattern, name):
             raise reader.fail(str(name), key.name_allowed, name)
@@ -249,8 +253,8 @@ def _named(key: Named, cls: type, reader: _Reader) -> tuple:
 class _UniqueKeyLoader(yaml.SafeLoader):
     """A YAML loader that refuses duplicate keys instead of silently keeping the last."""
 
-    def construct_mapping(self, node, deep=False):
-        seen = set()
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[Hashable] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
@@ -297,7 +301,8 @@ def load_step(step: str, params_dir: str | Path) -> Any:
 class MarketParams:
     """The traded instrument, shared by every step (``params/market.yaml``)."""
 
-    root_symbol: Annotated[str, Text(r"[A-Z0-9]{1,6}", help="outright contracts of this root are kept (ESZ5, ESH26 ...)")]
+    root_symbol: Annotated[str, Text(r"[A-Z0-9]{1,6}",
+                                     help="outright contracts of this root are kept (ESZ5, ESH26 ...)")]
     tick_size: Annotated[float, Number(1e-9, 1e6, help="price increment in points")]
     timezone: Annotated[str, Text(r"[A-Za-z_]+(/[A-Za-z_+\-0-9]+)*",
                                   help="session dates and clock times are in this zone (DST from tzdata)")]

@@ -24,7 +24,7 @@ def notebook_parameters(notebook: str, **values: str | None) -> None:
     setup_logging(notebook=True)
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

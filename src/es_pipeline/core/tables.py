@@ -51,7 +51,7 @@ def write_table(frame: pd.DataFrame | pa.Table, path: str | Path, schema: pa.Sch
 def from_arrow(table: pa.Table) -> pd.DataFrame:
     """Arrow -> pandas keeping ``ts_event`` in ns (pandas 3 defaults to us) and dates as datetime64[ns]."""
     frame = table.to_pandas()
-    for name, typ in zip(table.schema.names, table.schema.types):
+    for name, typ in zip(table.schema.names, table.schema.types, strict=True):
         if pa.types.is_timestamp(typ):
             frame[name] = frame[name].astype(f"datetime64[ns, {typ.tz}]" if typ.tz else "datetime64[ns]")
         elif pa.types.is_date(typ):

@@ -61,7 +61,8 @@ def read_dataset(path: str | Path, columns: list[str] | None = None) -> pa.Table
     joined = table.join(decay, ["year", "month"], join_type="left outer")
     missing = joined.filter(pc.is_null(joined["time_decay"]))
     if missing.num_rows:
-        months = sorted({f"{y}-{m:02d}" for y, m in zip(missing["year"].to_pylist(), missing["month"].to_pylist())})
+        months = sorted({f"{y}-{m:02d}"
+                         for y, m in zip(missing["year"].to_pylist(), missing["month"].to_pylist(), strict=True)})
         raise StageInputError(str(decay_path), f"no time decay for month(s) {', '.join(months)} "
                                                f"({missing.num_rows:,} rows); rerun the decay stage")
     for name in joined.column_names:

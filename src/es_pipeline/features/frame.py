@@ -71,14 +71,14 @@ def compute_features(bars: pd.DataFrame, params: FeatureParams, timezone: str) -
     values.update(volatility.compute(b, params))
     values.update(microstructure.compute(b, params, values["atr_30s"]))
     values.update(time_of_day.compute(b.ts_event, params, timezone))
-    columns = {"ts_event": b.ts_event}
+    columns: dict[str, pd.Series | np.ndarray] = {"ts_event": b.ts_event}
     for name in FEATURE_NAMES:
         column = values[name]
         columns[name] = column if name in FLAG_NAMES else np.asarray(column, dtype=np.float64)
     return pd.DataFrame(columns)
 
 
-def nan_check(features: pd.DataFrame, session_date, params: FeatureParams) -> pd.DataFrame:
+def nan_check(features: pd.DataFrame, session_date: pd.Series | np.ndarray, params: FeatureParams) -> pd.DataFrame:
     """Per feature: NaN rows expected from the warm-up windows vs NaN rows observed.
 
     A session of n rows should have exactly min(warm-up, n) leading NaN rows per feature.

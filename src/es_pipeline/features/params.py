@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from es_pipeline.core.params import (
     Choice,
@@ -21,6 +21,9 @@ from es_pipeline.core.params import (
     load_file,
     load_market,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 def _window(help: str) -> Integer:
@@ -34,7 +37,8 @@ class _ByName:
         return getattr(self, name)
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        # every subclass is a dataclass
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(cast("DataclassInstance", self))}
 
 
 @dataclass(frozen=True)

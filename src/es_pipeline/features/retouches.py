@@ -6,14 +6,20 @@ reusable window statistic; it shares their window and session conventions (see `
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import njit
 
 from es_pipeline.features.rolling import NAN, _check
 
+if TYPE_CHECKING:
+    from es_pipeline.features.rolling import Floats, Rows
+
 
 @njit(cache=True)
-def _rolling_retouches(high, low, starts, ends, w, zone, step, out):
+def _rolling_retouches(high: Floats, low: Floats, starts: Rows, ends: Rows, w: int, zone: float, step: int,
+                       out: Floats) -> None:
     top = 0
     while (1 << (top + 1)) <= w:
         top += 1  # 2**top <= w < 2**(top+1)
@@ -60,7 +66,8 @@ def _rolling_retouches(high, low, starts, ends, w, zone, step, out):
             out[a + i] = count
 
 
-def rolling_retouches(high, low, starts, ends, window: int, zone: float, cooldown: int) -> np.ndarray:
+def rolling_retouches(high: Floats, low: Floats, starts: Rows, ends: Rows, window: int, zone: float,
+                      cooldown: int) -> Floats:
     """Distinct touches of the top or bottom ``zone`` share of the window's range, per row.
 
     At row t the window is rows t-w+1 .. t with range high H = max(high), low L = min(low)

@@ -16,20 +16,28 @@ Conventions shared by every kernel here:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    Floats = NDArray[np.float64]
+    Rows = NDArray[np.int64]
+
 NAN = np.nan
 
 
-def _check(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, window: int) -> np.ndarray:
+def _check(x: np.ndarray, starts: Rows, ends: Rows, window: int) -> Floats:
     if window < 1:
         raise ValueError(f"window must be >= 1, got {window}")
     return np.ascontiguousarray(x, dtype=np.float64)
 
 
-def _apply(kernel, x, starts, ends, window: int, *args) -> np.ndarray:
+def _apply(kernel: Callable[..., None], x: Floats, starts: Rows, ends: Rows, window: int, *args: int) -> Floats:
     """Validate ``x`` for ``window``, then fill a new output with ``kernel(x, starts, ends, *args, out)``."""
     x = _check(x, starts, ends, window)
     out = np.empty_like(x)
@@ -41,14 +49,14 @@ def _apply(kernel, x, starts, ends, window: int, *args) -> np.ndarray:
 
 
 @njit(cache=True)
-def _lag(x, starts, ends, k, out):
+def _lag(x: Floats, starts: Rows, ends: Rows, k: int, out: Floats) -> None:
     for s in range(starts.shape[0]):
         a, b = starts[s], ends[s]
         for t in range(a, b):
             out[t] = x[t - k] if t - a >= k else NAN
 
 
-def lag(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
+def lag(x: Floats, starts: Rows, ends: Rows, k: int) -> Floats:
     """x shifted k rows down inside each session; the first k rows of a session are NaN."""
     if k < 0:
         raise ValueError("lag k must be >= 0 (a negative lag would look ahead)")
@@ -56,7 +64,7 @@ def lag(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, k: int) -> np.ndarr
 
 
 @njit(cache=True)
-def _cumulative(x, starts, ends, mode, out):
+def _cumulative(x: Floats, starts: Rows, ends: Rows, mode: int, out: Floats) -> None:
     # mode 0: sum, 1: max, 2: min
     for s in range(starts.shape[0]):
         a, b = starts[s], ends[s]
@@ -74,17 +82,17 @@ def _cumulative(x, starts, ends, mode, out):
             out[t] = acc
 
 
-def session_cumsum(x, starts, ends) -> np.ndarray:
+def session_cumsum(x: Floats, starts: Rows, ends: Rows) -> Floats:
     """Session-to-date running sum (resets at each session start)."""
     return _apply(_cumulative, x, starts, ends, 1, 0)
 
 
-def session_cummax(x, starts, ends) -> np.ndarray:
+def session_cummax(x: Floats, starts: Rows, ends: Rows) -> Floats:
     """Session-to-date running maximum."""
     return _apply(_cumulative, x, starts, ends, 1, 1)
 
 
-def session_cummin(x, starts, ends) -> np.ndarray:
+def session_cummin(x: Floats, starts: Rows, ends: Rows) -> Floats:
     """Session-to-date running minimum."""
     return _apply(_cumulative, x, starts, ends, 1, 2)
 
@@ -93,7 +101,7 @@ def session_cummin(x, starts, ends) -> np.ndarray:
 
 
 @njit(cache=True)
-def _rolling_mean(x, starts, ends, w, out):
+def _rolling_mean(x: Floats, starts: Rows, ends: Rows, w: int, out: Floats) -> None:
     for s in range(starts.shape[0]):
         a, b = starts[s], ends[s]
         total = 0.0
@@ -122,13 +130,13 @@ def _rolling_mean(x, starts, ends, w, out):
             out[t] = NAN if nans > 0 else total / w
 
 
-def rolling_mean(x, starts, ends, window: int) -> np.ndarray:
+def rolling_mean(x: Floats, starts: Rows, ends: Rows, window: int) -> Floats:
     """Mean of rows t-w+1 .. t (NaN until the window is full or if it holds a NaN)."""
     return _apply(_rolling_mean, x, starts, ends, window, window)
 
 
 @njit(cache=True)
-def _rolling_std(x, starts, ends, w, ddof, out):
+def _rolling_std(x: Floats, starts: Rows, ends: Rows, w: int, ddof: int, out: Floats) -> None:
     for s in range(starts.shape[0]):
         a, b = starts[s], ends[s]
         s1 = 0.0
@@ -179,7 +187,7 @@ def _rolling_std(x, starts, ends, w, ddof, out):
                 out[t] = math.sqrt(var) if var > 0.0 else 0.0
 
 
-def rolling_std(x, starts, ends, window: int, ddof: int = 1) -> np.ndarray:
+def rolling_std(x: Floats, starts: Rows, ends: Rows, window: int, ddof: int = 1) -> Floats:
     """Standard deviation (default ddof=1, the sample std) of rows t-w+1 .. t.
 
     A window of identical values gives exactly 0.0. Needs window > ddof.
@@ -193,7 +201,7 @@ def rolling_std(x, starts, ends, window: int, ddof: int = 1) -> np.ndarray:
 
 
 @njit(cache=True)
-def _rolling_extreme(x, starts, ends, w, sign, out, buf):
+def _rolling_extreme(x: Floats, starts: Rows, ends: Rows, w: int, sign: float, out: Floats, buf: Rows) -> None:
     # monotonic deque of row indices; sign=+1 max, -1 min (inputs must be NaN-free)
     for s in range(starts.shape[0]):
         a, b = starts[s], ends[s]
@@ -210,7 +218,7 @@ def _rolling_extreme(x, starts, ends, w, sign, out, buf):
             out[t] = x[buf[head]] if t - a >= w - 1 else NAN
 
 
-def _extreme(x, starts, ends, window, sign):
+def _extreme(x: Floats, starts: Rows, ends: Rows, window: int, sign: float) -> Floats:
     x = _check(x, starts, ends, window)
     if np.isnan(x).any():
         raise ValueError("rolling min/max inputs must not contain NaN")
@@ -220,12 +228,12 @@ def _extreme(x, starts, ends, window, sign):
     return out
 
 
-def rolling_max(x, starts, ends, window: int) -> np.ndarray:
+def rolling_max(x: Floats, starts: Rows, ends: Rows, window: int) -> Floats:
     """Maximum of rows t-w+1 .. t via a monotonic deque (O(n)); inputs must be NaN-free."""
     return _extreme(x, starts, ends, window, 1.0)
 
 
-def rolling_min(x, starts, ends, window: int) -> np.ndarray:
+def rolling_min(x: Floats, starts: Rows, ends: Rows, window: int) -> Floats:
     """Minimum of rows t-w+1 .. t via a monotonic deque (O(n)); inputs must be NaN-free."""
     return _extreme(x, starts, ends, window, -1.0)
 
@@ -234,7 +242,7 @@ def rolling_min(x, starts, ends, window: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _rolling_slope(x, starts, ends, w, out):
+def _rolling_slope(x: Floats, starts: Rows, ends: Rows, w: int, out: Floats) -> None:
     xbar = (w - 1) / 2.0
     sxx = w * (w * w - 1.0) / 12.0
     for s in range(starts.shape[0]):
@@ -289,7 +297,7 @@ def _rolling_slope(x, starts, ends, w, out):
                 out[t] = (sxy - xbar * sy) / sxx
 
 
-def rolling_slope(x, starts, ends, window: int) -> np.ndarray:
+def rolling_slope(x: Floats, starts: Rows, ends: Rows, window: int) -> Floats:
     """Least-squares slope per bar of rows t-w+1 .. t against their position 0 .. w-1.
 
     O(1) per row from running sums of y and j*y (taken relative to an anchor value to keep
@@ -304,7 +312,7 @@ def rolling_slope(x, starts, ends, window: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _rolling_percentile_rank(x, starts, ends, w, out):
+def _rolling_percentile_rank(x: Floats, starts: Rows, ends: Rows, w: int, out: Floats) -> None:
     for s in range(starts.shape[0]):
         a, b = starts[s], ends[s]
         nans = 0
@@ -326,7 +334,7 @@ def _rolling_percentile_rank(x, starts, ends, w, out):
             out[t] = 100.0 * (below + 0.5 * (tied + 1)) / w
 
 
-def rolling_percentile_rank(x, starts, ends, window: int) -> np.ndarray:
+def rolling_percentile_rank(x: Floats, starts: Rows, ends: Rows, window: int) -> Floats:
     """Percentile rank (0-100] of x[t] among rows t-w+1 .. t, ties given their average rank.
 
     As pandas ``rolling(w).rank(pct=True) * 100``: x[t]'s rank is (values below) + (values

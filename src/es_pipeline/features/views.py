@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from es_pipeline.features.frame import FEATURE_GROUPS, FEATURE_NAMES
 from es_pipeline.notebook.display import PCT2, Table, few_ticks, figure, items
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from es_pipeline.features.stage import FeatureResult
 
 KEY_FEATURES = (
     "volume_ratio_30s", "distance_from_vwap_pct", "position_in_short_range", "range_compression_ratio",
@@ -18,7 +25,7 @@ KEY_FEATURES = (
 _GROUP_OF = {name: group for group, names in FEATURE_GROUPS.items() for name in names}
 
 
-def run_summary(result) -> Table:
+def run_summary(result: FeatureResult) -> Table:
     """The month's headline numbers (what was read and written is in the parameters table)."""
     m = result.metrics
     return items([
@@ -28,14 +35,14 @@ def run_summary(result) -> Table:
     ])
 
 
-def sessions_table(result) -> Table:
+def sessions_table(result: FeatureResult) -> Table:
     """Sessions grouped by their row count: a month of full sessions is one line, not one per session."""
     s = result.sessions.assign(date=pd.to_datetime(result.sessions["session_date"]).dt.strftime("%m-%d"))
     table = s.groupby("rows", sort=False).agg(sessions=("date", "size"), dates=("date", ", ".join)).reset_index()
     return Table(table.rename(columns={"rows": "rows per session"}))
 
 
-def feature_table(result) -> Table:
+def feature_table(result: FeatureResult) -> Table:
     """One row per feature in SPEC order: group, mean, std, min, max (4 significant digits) and NaN share (%)."""
     stats = result.stats["features"]
     table = pd.DataFrame([{"feature": name, "group": _GROUP_OF[name], **stats[name]} for name in FEATURE_NAMES])
@@ -44,7 +51,7 @@ def feature_table(result) -> Table:
     return Table(table.rename(columns={"nan_share": "NaN share"}), {"NaN share": PCT2})
 
 
-def nan_check_table(result) -> Table:
+def nan_check_table(result: FeatureResult) -> Table:
     """The warm-up NaN check: one line if every feature passes, else the failing features with expected vs observed."""
     check = result.nan_check
     failed = check[~check["passed"]].drop(columns="passed")
@@ -53,7 +60,8 @@ def nan_check_table(result) -> Table:
     return Table(failed.reset_index(drop=True))
 
 
-def feature_histograms(result, names=KEY_FEATURES, bins: int = 60, clip: float = 0.005):
+def feature_histograms(result: FeatureResult, names: Sequence[str] = KEY_FEATURES, bins: int = 60,
+                       clip: float = 0.005) -> Figure:
     """Histograms of a few key features (central 99% of values, NaN dropped).
 
     Counted with numpy and drawn as one filled step outline per feature (not one bar per bin),
@@ -65,7 +73,7 @@ def feature_histograms(result, names=KEY_FEATURES, bins: int = 60, clip: float =
     fig = figure((4 * cols, 2.8 * rows), {"left": 0.8, "right": 0.15, "bottom": 0.35, "top": 0.6,
                                           "wspace": 0.3, "hspace": 0.55})
     axes = fig.subplots(rows, cols, squeeze=False)
-    for ax, name in zip(axes.flat, names):
+    for ax, name in zip(axes.flat, names, strict=False):
         values = result.features[name].to_numpy(dtype=np.float64)
         values = values[np.isfinite(values)]
         if len(values):
@@ -78,5 +86,6 @@ def feature_histograms(result, names=KEY_FEATURES, bins: int = 60, clip: float =
         few_ticks(ax)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
-    fig.suptitle(f"Feature distributions {result.month or ''} (central 99% of values; x in each feature's unit)".strip())
+    fig.suptitle(f"Feature distributions {result.month or ''} "
+                 "(central 99% of values; x in each feature's unit)".strip())
     return fig

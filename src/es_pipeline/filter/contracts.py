@@ -14,9 +14,17 @@ carry between two expiries, a few points either side of zero.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import TypeAlias
+
+    Symbols: TypeAlias = pd.Series | np.ndarray | Sequence[str]  # one symbol per record
+    Values: TypeAlias = pd.Series | np.ndarray | Sequence[float]  # one number per record
 
 MONTH_CODES = "FGHJKMNQUVXZ"  # January .. December
 OUTRIGHT, SPREAD, OTHER = "outright", "spread", "other"
@@ -29,7 +37,7 @@ def instrument_symbol(instrument_id: int) -> str:
     return f"{INSTRUMENT_ID_PREFIX}{int(instrument_id)}"
 
 
-def instrument_numbers(symbols) -> np.ndarray:
+def instrument_numbers(symbols: Symbols) -> np.ndarray:
     """The instrument id of each ``id:<n>`` symbol, 0 for a named symbol (a tie-break key)."""
     text = pd.Series(symbols, dtype=object).astype(str)
     known = text.str.startswith(INSTRUMENT_ID_PREFIX)
@@ -37,7 +45,7 @@ def instrument_numbers(symbols) -> np.ndarray:
     return numbers.fillna(0).to_numpy(np.int64)
 
 
-def factorize(symbols) -> tuple[np.ndarray, list[str]]:
+def factorize(symbols: Symbols) -> tuple[np.ndarray, list[str]]:
     """Codes and distinct symbols; a pandas string Series stays Arrow-backed (fast on a month)."""
     series = symbols if isinstance(symbols, pd.Series) else pd.Series(symbols, dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
@@ -48,12 +56,12 @@ def _by_ids(uniques: list[str]) -> bool:
     return len(uniques) > 0 and all(s.startswith(INSTRUMENT_ID_PREFIX) for s in uniques)
 
 
-def by_instrument_id(symbols) -> bool:
+def by_instrument_id(symbols: Symbols) -> bool:
     """True when every symbol is ``id:<n>``: the month was read without symbols (no definitions)."""
     return _by_ids(factorize(symbols)[1])
 
 
-def _kinds_by_price(codes: np.ndarray, distinct: int, close) -> np.ndarray:
+def _kinds_by_price(codes: np.ndarray, distinct: int, close: Values) -> np.ndarray:
     """``outright`` / ``spread`` per distinct contract known only by instrument id.
 
     Per instrument, the median close of its records (robust to a few bad rows) is compared
@@ -87,7 +95,7 @@ def _kinds_by_name(uniques: list[str], root: str) -> np.ndarray:
     return np.array([_kind(s, pattern) for s in uniques], dtype=object)
 
 
-def contract_kinds(symbols, close, root: str) -> np.ndarray:
+def contract_kinds(symbols: Symbols, close: Values, root: str) -> np.ndarray:
     """Kind of every record: by symbol name, or by price when only instrument ids are known."""
     codes, uniques = factorize(symbols)
     if not len(codes):
@@ -105,7 +113,7 @@ def _parse(symbol: str, pattern: re.Pattern) -> tuple[int, int, int]:
     return MONTH_CODES.index(match["code"]) + 1, int(match["year"]), len(match["year"])
 
 
-def expiry_months(symbols, session_dates, root: str) -> np.ndarray:
+def expiry_months(symbols: Symbols, session_dates: pd.Series | pd.DatetimeIndex | np.ndarray, root: str) -> np.ndarray:
     """Expiry as a month count (year * 12 + month - 1) for outrights, -1 otherwise.
 
     The year on the symbol has one or two digits; it resolves to the nearest year whose

@@ -59,7 +59,7 @@ class FilterResult:
     params: FilterParams    # the settings used, shown in the notebook
 
 
-def _dates(values) -> list[str]:
+def _dates(values: pd.Series) -> list[str]:
     return [pd.Timestamp(v).strftime("%Y-%m-%d") for v in values]
 
 
@@ -91,7 +91,7 @@ def _session_table(windows: pd.DataFrame, primary: pd.DataFrame, volumes: pd.Dat
     for col in ("primary", "primary_volume", "roll"):
         table[col] = primary[col].to_numpy()
     by_contract = volumes.groupby("session")[["symbol", "volume"]].apply(
-        lambda g: dict(zip(g["symbol"].astype(str), g["volume"].astype(int))))
+        lambda g: dict(zip(g["symbol"].astype(str), g["volume"].astype(int), strict=True)))
     table["volume_by_contract"] = by_contract.reindex(primary["session"]).to_numpy()
     counts = bars.groupby("session_date", sort=True)["filled"].agg(["size", "sum"])
     table["rows"] = counts["size"].reindex(table["session_date"]).to_numpy(np.int64)
@@ -120,7 +120,7 @@ def _metrics(month: str, filt: FilterParams, records_in: int, bars: pd.DataFrame
         "filled_fraction": round(filled / len(bars), 6) if len(bars) else None,
         "dropped": dropped,
         "dropped_total": int(sum(dropped.values())),
-        "primary": dict(zip(dates, sessions["primary"].astype(str))),
+        "primary": dict(zip(dates, sessions["primary"].astype(str), strict=True)),
         "roll_dates": _dates(sessions.loc[sessions["roll"], "session_date"]),
         "holidays": _dates(calendar.loc[calendar["status"] == HOLIDAY, "session_date"]),
         "short_sessions": _dates(calendar.loc[calendar["status"] == SHORT, "session_date"]),
@@ -154,7 +154,8 @@ def _gap_fill(outrights: pd.DataFrame, session: np.ndarray, windows: pd.DataFram
 
 
 def _drop_sessions(bars: pd.DataFrame, primary: pd.DataFrame, longest: np.ndarray, opening: np.ndarray,
-                   drop: np.ndarray, calendar: pd.DataFrame, dropped: dict):
+                   drop: np.ndarray, calendar: pd.DataFrame, dropped: dict,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
     """Remove whole sessions (their trades count as ``long_gap_session``); rolls follow the kept ones."""
     dates = primary["session_date"].to_numpy()[drop]
     removed = np.isin(bars["session_date"].to_numpy(), dates)
@@ -191,7 +192,7 @@ def filter_month(raw: pd.DataFrame, month: str, market: MarketParams, filt: Filt
     calendar.loc[calendar["session_date"].isin(windows["session_date"].iloc[untraded]), "status"] = NO_TRADES
 
     bars, longest, opening = _gap_fill(outrights, session, windows, primary, dropped)
-    runs = dict(zip(_dates(primary["session_date"]), longest.tolist()))
+    runs = dict(zip(_dates(primary["session_date"]), longest.tolist(), strict=True))
     long_gap = longest > filt.long_gap_seconds
     dropped["long_gap_session"] = 0
     if filt.drop_long_gap_sessions and long_gap.any():

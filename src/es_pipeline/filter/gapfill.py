@@ -101,7 +101,7 @@ def prior_closes(ts_ns: np.ndarray, symbol: np.ndarray, close: np.ndarray,
     lo = np.searchsorted(sorted_code, session_code, side="left")
     hi = np.searchsorted(sorted_code, session_code, side="right")
     out = np.full(len(session_code), np.nan)
-    for i, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+    for i, (a, b) in enumerate(zip(lo.tolist(), hi.tolist(), strict=True)):
         j = a + int(np.searchsorted(sorted_ts[a:b], session_start_ns[i], side="left")) - 1
         if j >= a:
             out[i] = sorted_close[j]

@@ -75,7 +75,7 @@ def _definition_symbols(definition: Path | bytes, name: str) -> dict[int, str]:
     if store.schema != dbn.Schema.DEFINITION:
         raise RawDataError(name, f"expected schema definition, found {store.schema}", rule="schema")
     raw_symbols = np.char.decode(records["raw_symbol"], "ascii")
-    return dict(zip(records["instrument_id"].astype(int).tolist(), raw_symbols.tolist()))
+    return dict(zip(records["instrument_id"].astype(int).tolist(), raw_symbols.tolist(), strict=True))
 
 
 def definition_path_for(path: str | Path) -> Path:

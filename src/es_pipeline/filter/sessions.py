@@ -33,7 +33,7 @@ def _at(days: pd.DatetimeIndex, clock: dt.time, timezone: str) -> pd.DatetimeInd
                           microseconds=clock.microsecond)
     local = (days + offset).tz_localize(timezone, ambiguous=np.ones(len(days), bool),
                                         nonexistent="shift_forward")
-    return local.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    return local.tz_convert("UTC").astype("datetime64[ns, UTC]")  # type: ignore[return-value]  # stubs: an Index
 
 
 def session_windows(month: str, timezone: str, filt: FilterParams) -> pd.DataFrame:
@@ -48,15 +48,16 @@ def session_windows(month: str, timezone: str, filt: FilterParams) -> pd.DataFra
     with warnings.catch_warnings():  # the library's own pandas deprecation notices
         warnings.filterwarnings("ignore", module=r"pandas_market_calendars\b.*")
         schedule = mcal.get_calendar(filt.calendar).schedule(start_date=first, end_date=last)
-    trading = pd.DatetimeIndex(schedule.index).astype("datetime64[ns]").normalize()
+    # pandas-stubs type DatetimeIndex.astype as a plain Index
+    trading = pd.DatetimeIndex(schedule.index).astype("datetime64[ns]").normalize()  # type: ignore[attr-defined]
     days = trading.union(pd.bdate_range(first, last).astype("datetime64[ns]"))
     close = pd.DatetimeIndex(schedule["market_close"]).astype("datetime64[ns, UTC]")
-    close = pd.Series(close, index=trading).reindex(days)
+    close = pd.Series(close, index=trading).reindex(days)  # type: ignore[assignment]  # now a Series
 
     start = _at(days, filt.session_start, timezone).ceil("s")
     nominal_end = _at(days, filt.session_end, timezone)
     end = pd.DatetimeIndex(np.minimum(nominal_end, close.to_numpy())).floor("s").astype("datetime64[ns, UTC]")
-    seconds = np.maximum((end.asi8 - start.asi8) // SECOND, 0)
+    seconds = np.maximum((end.asi8 - start.asi8) // SECOND, 0)  # type: ignore[attr-defined]
     is_trading = days.isin(trading)
     minutes = seconds / 60.0
     short = is_trading & ((seconds <= 0) | (minutes < filt.min_session_minutes))

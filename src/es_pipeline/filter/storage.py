@@ -10,6 +10,7 @@ filter stage (which reads them) can never disagree.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,7 @@ class Location:
         return f"{self.url.rstrip('/')}/{name}"
 
     @contextmanager
-    def _errors(self, name: str, month: str | None):
+    def _errors(self, name: str, month: str | None) -> Iterator[None]:
         try:
             yield
         except RawDataError:

@@ -29,8 +29,8 @@ def summary(result: FilterResult) -> Table:
     """Headline numbers of the month, the primary contract(s) and roll, early closes, gaps and missing sessions."""
     m = result.metrics
     primary = m.get("primary", {})
-    runs = m.get("longest_filled_run") or {}
-    longest = max(runs, key=runs.get) if runs else None
+    runs: dict[str, int] = m.get("longest_filled_run") or {}
+    longest = max(runs, key=runs.__getitem__) if runs else None
     pairs = [
         ("month", m["month"]), ("calendar", m["calendar"]),
         ("contracts known by", "instrument id (no definition file)" if m.get("symbology") == "instrument_id"
@@ -86,7 +86,7 @@ def primary_table(result: FilterResult) -> Table:
     wide = wide[list(order)].add_prefix("volume ").astype(np.int64)
     s = result.sessions.set_index("session_date")
     table = pd.DataFrame({"primary": s["primary"], "roll": np.where(s["roll"], "ROLL", "")}).join(wide)
-    table.insert(0, "session", table.index.strftime("%a %Y-%m-%d"))
+    table.insert(0, "session", table.index.strftime("%a %Y-%m-%d"))  # type: ignore[attr-defined]  # session dates
     return Table(table.reset_index(drop=True))
 
 
@@ -95,7 +95,7 @@ def dropped_table(result: FilterResult) -> Table:
     m = result.metrics
     reasons = {k: v for k, v in m["dropped"].items() if v} | {"kept (became bars)": m["records_kept"]}
     table = pd.DataFrame({"reason": [k.replace("_", " ") for k in reasons], "records": list(reasons.values())})
-    table.loc[len(table)] = ["total = records read", int(table["records"].sum())]
+    table.loc[len(table)] = ["total = records read", int(table["records"].sum())]  # type: ignore[assignment]  # a row
     table["share"] = table["records"] / max(m["records_in"], 1)
     return Table(table, {"share": PCT2})
 
@@ -126,14 +126,14 @@ def envelope(values: np.ndarray, slices: int = 2400) -> tuple[np.ndarray, np.nda
     return np.repeat(starts, 2), np.column_stack([lows, highs]).ravel()
 
 
-def price_chart(result: FilterResult, figsize=(12, 4.5)) -> plt.Figure:
+def price_chart(result: FilterResult, figsize: tuple[float, float] = (12, 4.5)) -> plt.Figure:
     """Close of every kept second, sessions concatenated; session borders thin, roll days marked."""
     bars, sessions = result.bars, result.sessions
     fig = figure(figsize)
     ax = fig.add_subplot()
     ax.plot(*envelope(bars["close"].to_numpy(np.float64)), lw=0.6, color="tab:blue")
     starts = np.concatenate([[0], np.cumsum(sessions["rows"].to_numpy())[:-1]]).astype(int)
-    for start, roll, symbol in zip(starts, sessions["roll"], sessions["primary"]):
+    for start, roll, symbol in zip(starts, sessions["roll"], sessions["primary"], strict=True):
         ax.axvline(start, color="tab:red" if roll else "0.85", lw=1.5 if roll else 0.5, zorder=0)
         if roll:
             ax.annotate(f"roll → {symbol}", (start, 1), xycoords=("data", "axes fraction"),
@@ -146,7 +146,7 @@ def price_chart(result: FilterResult, figsize=(12, 4.5)) -> plt.Figure:
     return fig
 
 
-def filled_chart(result: FilterResult, figsize=(12, 3)) -> plt.Figure:
+def filled_chart(result: FilterResult, figsize: tuple[float, float] = (12, 3)) -> plt.Figure:
     """Gap-filled share per session as bars, axis fitted to the data; early closes in orange."""
     s = result.sessions
     fig = figure(figsize)

@@ -22,13 +22,22 @@ DVC runs stages side by side. The functions release the GIL, so a caller may thr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import numpy as np
 from numba import njit
+
+if TYPE_CHECKING:
+    from numba.core.dispatcher import Dispatcher
+    from numpy.typing import NDArray
+
+F = TypeVar("F", bound=Callable[..., object])
 
 WIN, STOP, TIMEOUT, SESSION_END = 0, 1, 2, 3  # codes; order of labeling.OUTCOMES
 
 
-def _jit(**options):
+def _jit(**options: Any) -> Callable[[F], Dispatcher[F]]:
     """``njit(cache=True)`` when numba can store its cache, plain ``njit`` otherwise.
 
     Numba caches next to this file, or under NUMBA_CACHE_DIR / the user cache dir when
@@ -36,7 +45,7 @@ def _jit(**options):
     decoration time, and compiling on every process start is then the fallback.
     """
 
-    def wrap(func):
+    def wrap(func: F) -> Dispatcher[F]:
         try:
             return njit(cache=True, **options)(func)
         except RuntimeError:  # "cannot cache function ...: no locator available"
@@ -46,7 +55,8 @@ def _jit(**options):
 
 
 @_jit(nogil=True)
-def _first_touch(hi, lo, p, q, up, down, top):
+def _first_touch(hi: NDArray[np.float64], lo: NDArray[np.float64], p: int, q: int, up: float, down: float,
+                 top: int) -> int:
     """First j in [p, q) with hi[0, j] >= up or lo[0, j] <= down; q if none."""
     k = 0
     while p < q:  # gallop: skip clean blocks of 1, 2, 4, ... bars
@@ -65,8 +75,10 @@ def _first_touch(hi, lo, p, q, up, down, top):
 
 
 @_jit(nogil=True)
-def _label_session(ts, open_, high, low, a, e, signs, stops, targets, timeout_ns, bar_ns,
-                   outcome, mae, seconds):
+def _label_session(ts: NDArray[np.int64], open_: NDArray[np.float64], high: NDArray[np.float64],
+                   low: NDArray[np.float64], a: int, e: int, signs: NDArray[np.int64], stops: NDArray[np.float64],
+                   targets: NDArray[np.float64], timeout_ns: int | np.int64, bar_ns: int | np.int64,
+                   outcome: NDArray[np.int8], mae: NDArray[np.float64], seconds: NDArray[np.float64]) -> None:
     n_bars = e - a
     if n_bars <= 0:
         return
@@ -124,7 +136,11 @@ def _label_session(ts, open_, high, low, a, e, signs, stops, targets, timeout_ns
 
 
 @_jit(nogil=True)
-def label_kernel(ts, open_, high, low, starts, ends, signs, stops, targets, timeout_ns, bar_ns):
+def label_kernel(ts: NDArray[np.int64], open_: NDArray[np.float64], high: NDArray[np.float64],
+                 low: NDArray[np.float64], starts: NDArray[np.int64], ends: NDArray[np.int64],
+                 signs: NDArray[np.int64], stops: NDArray[np.float64], targets: NDArray[np.float64],
+                 timeout_ns: int | np.int64, bar_ns: int | np.int64,
+                 ) -> tuple[NDArray[np.int8], NDArray[np.float64], NDArray[np.float64]]:
     """Outcome codes, MAE (ticks) and seconds to target, each shaped (modes, rows).
 
     ts: int64 ns, strictly increasing; open_/high/low: float64 prices in ticks;

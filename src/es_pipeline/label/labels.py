@@ -114,9 +114,11 @@ def label_bars(bars: pd.DataFrame, label: LabelParams, tick_size: float) -> pd.D
     ts = _utc_ns(bars["ts_event"]).reset_index(drop=True)
     starts, ends = _sessions(bars, "label_bars input")
     modes = label.modes
+    ts_ns = np.ascontiguousarray(ts.to_numpy("datetime64[ns]").view("int64"))
+    open_, high, low = (np.ascontiguousarray(_in_ticks(bars[c].to_numpy("float64"), tick_size))
+                        for c in ("open", "high", "low"))
     outcome, mae, seconds = label_kernel(
-        np.ascontiguousarray(ts.to_numpy("datetime64[ns]").view("int64")),
-        *(np.ascontiguousarray(_in_ticks(bars[c].to_numpy("float64"), tick_size)) for c in ("open", "high", "low")),
+        ts_ns, open_, high, low,
         starts, ends,
         np.array([m.sign for m in modes], np.int64),
         np.array([m.stop_ticks for m in modes], np.float64),

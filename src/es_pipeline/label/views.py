@@ -6,6 +6,8 @@ at once, so a notebook shows each exactly once, as the cell's value, and none pi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -23,6 +25,9 @@ from es_pipeline.notebook.display import (
     modes_table,
     percent_axis,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["modes_table", "outcome_table", "plot_weight_histogram", "plot_win_rate_by_time",
            "plot_winner_distributions", "win_rate_by_time", "win_rate_by_time_table", "winner_summary"]
@@ -76,8 +81,9 @@ def winner_summary(labels: pd.DataFrame) -> Table:
         won = labels[f"label_{m}"].to_numpy() == 1
         among = {q: labels[f"{q}_{m}"].to_numpy(np.float64)[won] for q in ("seconds_to_target", "mae_ticks", "weight")}
         rows[m] = {"winners": int(won.sum()),
-                   **{f"seconds_p{q}": v for q, v in zip((25, 50, 75), _quartiles(among["seconds_to_target"]))},
-                   **{f"mae_ticks_p{q}": v for q, v in zip((25, 50, 75), _quartiles(among["mae_ticks"]))},
+                   **{f"seconds_p{q}": v
+                      for q, v in zip((25, 50, 75), _quartiles(among["seconds_to_target"]), strict=True)},
+                   **{f"mae_ticks_p{q}": v for q, v in zip((25, 50, 75), _quartiles(among["mae_ticks"]), strict=True)},
                    "mean_weight": among["weight"].mean() if won.any() else np.nan}
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("mode").reset_index()
     return Table(table, {"mean_weight": "{:.3f}"})
@@ -97,7 +103,7 @@ def plot_win_rate_by_time(labels: pd.DataFrame, timezone: str = "America/Chicago
     return fig
 
 
-def _histograms(labels: pd.DataFrame, quantity: str, ax, bins: int, integer: bool = False) -> None:
+def _histograms(labels: pd.DataFrame, quantity: str, ax: Axes, bins: int, integer: bool = False) -> None:
     """One step histogram per mode over the winners, on bin edges shared by all modes."""
     values = {m: labels[f"{quantity}_{m}"].to_numpy(np.float64)[labels[f"label_{m}"].to_numpy() == 1]
               for m in modes_in(labels)}

@@ -9,12 +9,38 @@ import dataclasses
 import datetime as dt
 import html
 import sys
+from typing import TYPE_CHECKING
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Protocol
+
+    from _typeshed import DataclassInstance
+    from matplotlib.axes import Axes
+
+    class _Mode(Protocol):
+        @property
+        def name(self) -> str: ...
+        @property
+        def direction(self) -> str: ...
+        @property
+        def stop_ticks(self) -> int: ...
+        @property
+        def target_ticks(self) -> int: ...
+
+    class _Modes(Protocol):
+        """What ``modes_table`` reads of the label step's ``LabelParams`` (notebook/ imports no step)."""
+
+        @property
+        def modes(self) -> Sequence[_Mode]: ...
+        @property
+        def timeout_seconds(self) -> int: ...
 
 matplotlib.rcParams["svg.hashsalt"] = "es-pipeline"  # SVG element ids are random otherwise
 
@@ -75,9 +101,9 @@ class Table:
             formatted = formatted.reset_index()
         aligns = ["right" if c in numeric else "left" for c in formatted.columns]
 
-        def row(tag: str, values, aligns: list[str]) -> str:
+        def row(tag: str, values: Iterable[object], aligns: list[str]) -> str:
             return "<tr>" + "".join(f'<{tag} style="text-align: {align};">{html.escape(str(v))}</{tag}>'
-                                    for v, align in zip(values, aligns)) + "</tr>"
+                                    for v, align in zip(values, aligns, strict=True)) + "</tr>"
 
         head = row("th", formatted.columns, ["left"] * len(aligns))
         body = "\n".join(row("td", values, aligns) for values in formatted.itertuples(index=False, name=None))
@@ -88,7 +114,7 @@ class Table:
         return self._formatted().to_string(index=self.index)
 
 
-def items(pairs: list[tuple[str, object]]) -> Table:
+def items(pairs: Sequence[tuple[str, object]]) -> Table:
     """A two-column "item | value" table (values already formatted as text)."""
     return Table(pd.DataFrame(pairs, columns=["item", "value"]).astype({"value": str}))
 
@@ -106,7 +132,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def settings(section: object, prefix: str = "") -> Table:
+def settings(section: DataclassInstance, prefix: str = "") -> Table:
     """A params dataclass (params/*.yaml) as "setting | value" rows; nested mappings and dataclasses flattened."""
     pairs = []
     for f in dataclasses.fields(section):
@@ -120,7 +146,7 @@ def settings(section: object, prefix: str = "") -> Table:
     return Table(pd.DataFrame(pairs, columns=["setting", "value"]))
 
 
-def modes_table(label) -> Table:
+def modes_table(label: _Modes) -> Table:
     """The trade modes used (``LabelParams``): direction, stop and target in ticks, and the shared timeout."""
     return Table(pd.DataFrame({
         "mode": [m.name for m in label.modes], "direction": [m.direction for m in label.modes],
@@ -149,7 +175,7 @@ def figure(size: tuple[float, float], margins: dict[str, float] | None = None) -
     return fig
 
 
-def percent_axis(ax, axis: str = "y", fit: list[float] | None = None, decimals: int | None = None) -> None:
+def percent_axis(ax: Axes, axis: str = "y", fit: list[float] | None = None, decimals: int | None = None) -> None:
     """Show fractions as %; with ``fit``, the axis spans 0 to a little above the largest value."""
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
@@ -158,19 +184,19 @@ def percent_axis(ax, axis: str = "y", fit: list[float] | None = None, decimals: 
         (ax.set_ylim if axis == "y" else ax.set_xlim)(0, top * 1.15 if top > 0 else 0.01)
 
 
-def legend_outside(ax) -> None:
+def legend_outside(ax: Axes) -> None:
     """Legend to the right of the axes, never over the lines."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
 
 
-def few_ticks(ax, x: int = 5, y: int = 4, integer_x: bool = False) -> None:
+def few_ticks(ax: Axes, x: int = 5, y: int = 4, integer_x: bool = False) -> None:
     """At most ``x``/``y`` major ticks: small axes stay readable and every tick label costs layout time."""
     ax.xaxis.set_major_locator(MaxNLocator(x, integer=integer_x))
     ax.yaxis.set_major_locator(MaxNLocator(y))
 
 
-def date_ticks(ax, labels: list[str], max_labels: int = 16, rotation: int = 0) -> None:
+def date_ticks(ax: Axes, labels: list[str], max_labels: int = 16, rotation: int = 0) -> None:
     """Category labels on the x axis, thinned so they never overlap."""
     step = max(1, -(-len(labels) // max_labels))
     positions = list(range(0, len(labels), step))

@@ -27,11 +27,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.files import atomic_path
 from es_pipeline.core.logs import STAGE_LOG_ENV, log
 from es_pipeline.core.params import load_step
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 # Optional imports of features the runner never uses (it reads and writes local files only):
 # papermill's S3/Azure/GCS/HDFS/GitHub handlers (boto3, pyarrow) and jsonschema's IRI and
@@ -44,7 +48,7 @@ UNUSED_OPTIONAL = ("papermill.s3", "papermill.adl", "papermill.abs", "gcsfs", "p
 def _hidden(names: tuple[str, ...]) -> Iterator[None]:
     """Make ``import name`` fail (ImportError) for modules not yet imported, for the block only."""
     hidden = [name for name in names if name not in sys.modules]
-    sys.modules.update(dict.fromkeys(hidden))
+    sys.modules.update(dict.fromkeys(hidden))  # type: ignore[arg-type]  # a None entry fails the import
     try:
         yield
     finally:
@@ -94,7 +98,7 @@ def stable(nb: nbformat.NotebookNode, output_path: str) -> nbformat.NotebookNode
 
 
 @cache
-def _exporter():
+def _exporter() -> HTMLExporter:
     """One exporter per process: its templates compile and its page selectors parse on first use."""
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
@@ -127,7 +131,7 @@ def _warm_up() -> None:
     page(sample, "warm-up", "index.html")
 
 
-def _start_warm_up() -> Future:
+def _start_warm_up() -> Future[None]:
     """Warm the exporter up in a thread: while the kernel works, this process only waits."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-warm-up")
     try:
@@ -144,7 +148,8 @@ def _write(path: Path, text: str) -> None:
 def peak_rss_mb() -> float:
     """This process's and its children's (a cold kernel's) peak RSS; a forked kernel's own line comes from
     the kernel provisioner (``es_pipeline.ops.warmkernel``)."""
-    own, children = (resource.getrusage(who).ru_maxrss / 1024 for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    own, children = (resource.getrusage(who).ru_maxrss / 1024
+                     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return max(own, children)
 
 
@@ -161,7 +166,7 @@ def run(notebook: str, output: str, html: str, parameters: dict[str, str], kerne
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     os.environ[STAGE_LOG_ENV] = "1"  # the kernel's timestamped stage log goes to this command's stderr
-    failure: Exception | None = None
+    failure: papermill.PapermillExecutionError | None = None
     executing = out.with_name(f".{out.stem}.executing.ipynb")
     warming = _start_warm_up()
     try:

@@ -1,1 +1,2 @@
-"""Operations around the pipeline: the month list, pruning, definitions, verify, demo, parallel runs, warm kernels, fingerprints."""
+"""Operations around the pipeline: the month list, pruning, definitions, verify, demo, parallel runs, warm kernels,
+fingerprints."""

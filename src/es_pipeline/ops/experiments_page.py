@@ -113,7 +113,7 @@ def win_rate_charts(revisions: list[Revision]) -> str:
             if mode in revision.win_rate:
                 series = revision.win_rate[mode]
                 ax.plot(range(len(series)), series.to_numpy(), label=revision.name, linewidth=1.2)
-        months = revisions[0].win_rate.index if len(revisions[0].win_rate) else []
+        months: pd.Index | list[str] = revisions[0].win_rate.index if len(revisions[0].win_rate) else []
         ticks = list(range(0, len(months), max(1, len(months) // 6)))
         ax.set_xticks(ticks, [months[i] for i in ticks], fontsize=7)
         ax.set_title(mode, fontsize=9)

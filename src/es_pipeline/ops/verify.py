@@ -15,9 +15,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.logs import log
+
+if TYPE_CHECKING:
+    from dvc.output import Output
+    from dvc.repo import Repo
+    from dvc_data.hashfile.db import HashFileDB
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,8 @@ class Report:
 
 class _Checker:
     def __init__(self, report: Report):
-        self.report, self.seen = report, set()
+        self.report = report
+        self.seen: set[tuple[str, str]] = set()
 
     def file(self, where: str, path: str, output: str, expected: str, name: str) -> bool:
         """Hash one file; True if it holds ``expected`` (a missing file is counted, not failed)."""
@@ -76,9 +83,9 @@ class _Checker:
         _, _, obj = build(HashFileDB(fs, path), path, fs, name, dry_run=True)  # no state: every file re-read
         self.report.checked += 1
         if obj.hash_info.value != expected:
-            self.report.mismatches.append(Mismatch("workspace", path, output, expected, obj.hash_info.value))
+            self.report.mismatches.append(Mismatch("workspace", path, output, expected, str(obj.hash_info.value)))
 
-    def cached(self, odb, output: str, expected: str, name: str) -> bool:
+    def cached(self, odb: HashFileDB, output: str, expected: str, name: str) -> bool:
         path = odb.oid_to_path(expected)
         if (path, expected) in self.seen:
             return not any(m.path == path for m in self.report.mismatches)
@@ -86,7 +93,7 @@ class _Checker:
         return self.file("cache", path, output, expected, name)
 
 
-def _check_output(out, checker: _Checker) -> None:
+def _check_output(out: Output, checker: _Checker) -> None:
     from dvc_data.hashfile.tree import Tree
 
     info, name = out.hash_info, out.hash_info.name
@@ -109,7 +116,7 @@ def _check_output(out, checker: _Checker) -> None:
         checker.file("workspace", os.path.join(out.fs_path, *key), inside, entry.value, entry.name)
 
 
-def _repair(repo, report: Report) -> None:
+def _repair(repo: Repo, report: Report) -> None:
     """Drop corrupt cache objects; store again those whose workspace file hashes correctly."""
     from dvc_data.hashfile.hash import file_md5
 

@@ -32,19 +32,23 @@ import tempfile
 import threading
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jupyter_client.provisioning import LocalProvisioner
 
 from es_pipeline.core.logs import log
+
+if TYPE_CHECKING:
+    from jupyter_client.connect import KernelConnectionInfo
 
 WARM_ENV = "ES_PIPELINE_WARM_KERNEL"
 PROVISIONER = "es-pipeline-warm"
 IDLE_SECONDS = 300
 # what a stage kernel imports anyway: done once in the zygote instead of once per notebook
 PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "numpy", "pandas",
-           "pyarrow.parquet", "matplotlib.pyplot", "numba", "es_pipeline.filter.stage", "es_pipeline.label.stage", "es_pipeline.features.stage",
-           "es_pipeline.report.stage", "es_pipeline.filter.views", "es_pipeline.label.views",
-           "es_pipeline.features.views", "es_pipeline.report.views")
+           "pyarrow.parquet", "matplotlib.pyplot", "numba", "es_pipeline.filter.stage", "es_pipeline.label.stage",
+           "es_pipeline.features.stage", "es_pipeline.report.stage", "es_pipeline.filter.views",
+           "es_pipeline.label.views", "es_pipeline.features.views", "es_pipeline.report.views")
 # variables read while those modules import (threads, caches, config and locale): requesters whose
 # values differ are served by different zygotes. All other variables are simply the requester's.
 IMPORT_ENV = re.compile(r"^(PYTHON|NUMBA_|MPL|MATPLOTLIB|OMP_|OPENBLAS_|MKL_|ARROW_|JUPYTER|IPYTHON|XDG_|LC_|"
@@ -124,7 +128,8 @@ class ForkedKernel:
         if self.returncode is None:
             try:
                 status = Path(f"/proc/{self.pid}/status").read_text()
-                self.peak_mb = max(self.peak_mb, int(re.search(r"VmHWM:\s+(\d+)", status)[1]) / 1024)
+                # no VmHWM line (a zombie): None[1] raises the TypeError below
+                self.peak_mb = max(self.peak_mb, int(re.search(r"VmHWM:\s+(\d+)", status)[1]) / 1024)  # type: ignore[index]
             except (OSError, TypeError):
                 self.returncode = 0
         return self.returncode
@@ -132,6 +137,7 @@ class ForkedKernel:
     def wait(self) -> int:
         while self.poll() is None:
             select.select([], [], [], 0.05)
+        assert self.returncode is not None  # set by poll()
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
@@ -150,7 +156,7 @@ class WarmKernelProvisioner(LocalProvisioner):
 
     forked: ForkedKernel | None = None
 
-    async def launch_kernel(self, cmd: list[str], **kwargs):
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
         env, cwd = kwargs.get("env") or dict(os.environ), str(kwargs.get("cwd") or os.getcwd())
         warm = env.get(WARM_ENV) != "0"
         pid = request_kernel(cmd, env, cwd) if warm else None
@@ -161,7 +167,7 @@ class WarmKernelProvisioner(LocalProvisioner):
                 except OSError as exc:  # only later kernels would have been faster
                     log.warning("no warm kernels: could not start the zygote (%s)", exc)
             return await super().launch_kernel(cmd, **kwargs)
-        self.process = self.forked = ForkedKernel(pid)
+        self.process = self.forked = ForkedKernel(pid)  # type: ignore[assignment]  # the part of Popen it uses
         self.pid = self.pgid = pid  # the child leads its own process group
         self.cwd = cwd
         return self.connection_info
@@ -185,7 +191,8 @@ def _stamp(path: str) -> tuple[int, int] | None:
 
 
 def _module_files() -> dict[str, tuple[int, int] | None]:
-    paths = {getattr(module, "__file__", None) for module in list(sys.modules.values())} - {None}
+    paths: set[str] = {path for module in list(sys.modules.values())
+                       if (path := getattr(module, "__file__", None)) is not None}
     return {path: _stamp(path) for path in paths}
 
 
@@ -202,9 +209,11 @@ def _load_compiled() -> None:
     from numba.core.dispatcher import Dispatcher
 
     for module in [m for name, m in sys.modules.items() if name.startswith("es_pipeline")]:
-        for function in [v for v in vars(module).values() if isinstance(v, Dispatcher) and v._cache is not None]:
+        # _cache is private to numba (not in its stubs)
+        for function in [v for v in vars(module).values()
+                         if isinstance(v, Dispatcher) and v._cache is not None]:  # type: ignore[attr-defined]
             try:
-                for key in function._cache._cache_file._load_index():
+                for key in function._cache._cache_file._load_index():  # type: ignore[attr-defined]
                     function.compile(key[0])
             except Exception:  # noqa: BLE001 - an optimisation only
                 continue
@@ -231,7 +240,7 @@ def _become_kernel(request: dict, fds: list[int], keep_closed: list[socket.socke
         for item in keep_closed:
             item.close() if isinstance(item, socket.socket) else os.close(item)
         devnull = os.open(os.devnull, os.O_RDONLY)
-        for target, fd in zip((0, 1, 2), [devnull, *fds[1:3]]):
+        for target, fd in zip((0, 1, 2), [devnull, *fds[1:3]], strict=True):
             os.dup2(fd, target)
         for fd in {devnull, *fds}:
             os.close(fd)
@@ -243,7 +252,9 @@ def _become_kernel(request: dict, fds: list[int], keep_closed: list[socket.socke
 
         from ipykernel import kernelapp
 
-        sys.argv = [find_spec("ipykernel_launcher").origin, *request["args"]]
+        launcher = find_spec("ipykernel_launcher")
+        assert launcher is not None and launcher.origin is not None  # the zygote serves ipykernel commands
+        sys.argv = [launcher.origin, *request["args"]]
         kernelapp.launch_new_instance()
         code = 0
     except SystemExit as stop:
@@ -290,6 +301,7 @@ def serve(address: Path) -> None:
                 message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
                 requester, uid = _peer(conn)
                 stale = not _unchanged(files)
+                reply: dict[str, str | int]
                 if stale:  # make way for a fresh zygote before anyone is told to start one
                     _retire(address, bound, listener, lock)
                     reply = {"error": "stale"}

@@ -25,9 +25,9 @@ class Stage:
     reads_code: bool = False  # depends on src modules, notebooks or params itself (code-<step> stages)
 
 
-def _paths(entries) -> tuple[str, ...]:
+def _paths(entries: list[str | dict[str, object]] | None) -> tuple[str, ...]:
     """Paths of a deps/outs/metrics/plots list (entries are strings or one-key mappings)."""
-    found = []
+    found: list[str] = []
     for entry in entries or []:
         found += [entry] if isinstance(entry, str) else list(entry)
     return tuple(TEMPLATE_VAR.sub("<M>", p) for p in found)

@@ -54,8 +54,8 @@ def _filter_cells(f: dict) -> dict[str, Cell]:
     primary = f.get("primary", {})
     symbols = list(dict.fromkeys(primary[d] for d in sorted(primary)))
     filled = f.get("filled_fraction")
-    runs = f.get("longest_filled_run") or {}
-    longest_date = max(runs, key=runs.get) if runs else None
+    runs: dict[str, int] = f.get("longest_filled_run") or {}
+    longest_date = max(runs, key=runs.__getitem__) if runs else None
     long_gaps = f.get("long_gap_sessions", [])
     missing = sorted(set(f.get("sessions_without_trades", [])) | set(f.get("short_sessions", [])))
     return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from es_pipeline.core.tables import OUTCOMES
@@ -18,6 +20,9 @@ from es_pipeline.notebook.display import (
 )
 from es_pipeline.report.site import MonthRow
 from es_pipeline.report.summary import Report
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def months_table(report: Report) -> Table:
@@ -59,7 +64,7 @@ def summary_table(summary: dict) -> Table:
     """The headline metrics (``metrics/summary.json``) as "metric | value"; per-month detail is in the tables above."""
     pairs = []
 
-    def walk(prefix: str, value) -> None:
+    def walk(prefix: str, value: object) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
                 if key != "months":
@@ -74,7 +79,7 @@ def summary_table(summary: dict) -> Table:
     return items(pairs)
 
 
-def overview_figure(report: Report):
+def overview_figure(report: Report) -> Figure:
     """Rows, gap-filled share and win rate per mode, month by month (months as categories)."""
     months = report.months
     labels = list(months.index)
@@ -98,7 +103,7 @@ def overview_figure(report: Report):
     return fig
 
 
-def nan_share_figure(report: Report):
+def nan_share_figure(report: Report) -> Figure:
     """NaN share per feature and month: warm-up windows should be the only source of NaN."""
     share = report.nan_share
     fig = figure((max(6.0, 0.25 * share.shape[1] + 5), 10))

@@ -44,7 +44,7 @@ class SymbolMapping:
 
 
 def _utc_date(ts_ns: int) -> dt.date:
-    return dt.datetime.fromtimestamp(ts_ns / 1e9, dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(ts_ns / 1e9, dt.UTC).date()
 
 
 def _interval(contract: Contract, first_ns: int, last_ns: int) -> MappingInterval:
@@ -65,10 +65,13 @@ def metadata(schema: dbn.Schema, spans: dict[Contract, tuple[int, int]], start_n
     else:
         symbols = [contract.symbol for contract in intervals]
         mappings = [SymbolMapping(contract.symbol, (interval,)) for contract, interval in intervals.items()]
+    # databento_dbn's stubs type its enum members as str, and its SymbolMapping protocol's attributes as
+    # settable (these dataclasses are frozen): the ignores below are for those two
     return dbn.Metadata(
         dataset=DATASET, schema=schema, start=start_ns, end=end_ns,
-        stype_in=dbn.SType.PARENT if parent else dbn.SType.RAW_SYMBOL, stype_out=dbn.SType.INSTRUMENT_ID,
-        symbols=symbols, mappings=mappings,
+        stype_in=dbn.SType.PARENT if parent else dbn.SType.RAW_SYMBOL,  # type: ignore[arg-type]
+        stype_out=dbn.SType.INSTRUMENT_ID,  # type: ignore[arg-type]
+        symbols=symbols, mappings=mappings,  # type: ignore[arg-type]
     )
 
 
@@ -78,7 +81,7 @@ def ohlcv_body(records: Records) -> bytes:
                records.close, records.volume)
     return b"".join(
         bytes(dbn.OHLCVMsg(rtype, PUBLISHER_ID, *values))
-        for values in zip(*(column.tolist() for column in columns))
+        for values in zip(*(column.tolist() for column in columns), strict=True)
     )
 
 
@@ -87,8 +90,11 @@ def _definition(contract: Contract, ts_ns: int) -> dbn.InstrumentDefMsg:
         publisher_id=PUBLISHER_ID, instrument_id=contract.instrument_id, ts_event=ts_ns, ts_recv=ts_ns,
         min_price_increment=round(contract.tick * PRICE_SCALE), display_factor=DISPLAY_FACTOR,
         raw_symbol=contract.symbol, asset="ES", security_type="FUT",
-        instrument_class=dbn.InstrumentClass.FUTURE_SPREAD if contract.is_spread else dbn.InstrumentClass.FUTURE,
-        security_update_action=dbn.SecurityUpdateAction.ADD, expiration=contract.expiration_ns,
+        # databento_dbn's stubs type its enum members as str
+        instrument_class=(dbn.InstrumentClass.FUTURE_SPREAD if contract.is_spread  # type: ignore[arg-type]
+                          else dbn.InstrumentClass.FUTURE),
+        security_update_action=dbn.SecurityUpdateAction.ADD,  # type: ignore[arg-type]
+        expiration=contract.expiration_ns,
         unit_of_measure_qty=CONTRACT_MULTIPLIER * PRICE_SCALE, maturity_year=contract.maturity.year,
         maturity_month=contract.maturity.month, currency="USD", group="ES", exchange="XCME",
         cfi="FMIXSX" if contract.is_spread else "FFIXSX", unit_of_measure="IPNT",

@@ -84,10 +84,11 @@ def generate_month(month: str, out: str | Path, seed: int = 0, days: int | None 
     if parent:
         definition_path = definition_path_for(out)
         whole_month = {contract: (start_ns, end_ns - 1) for contract in sim.contracts}
+        # databento_dbn's stubs type its enum members (dbn.Schema.*) as str
         dbnfile.write_dbn(definition_path,
-                          dbnfile.metadata(dbn.Schema.DEFINITION, whole_month, start_ns, end_ns, parent),
+                          dbnfile.metadata(dbn.Schema.DEFINITION, whole_month, start_ns, end_ns, parent),  # type: ignore[arg-type]
                           dbnfile.definitions_body(sim.contracts, start_ns))
-    header = dbnfile.metadata(dbn.Schema.OHLCV_1S, spans, start_ns, end_ns, parent)
+    header = dbnfile.metadata(dbn.Schema.OHLCV_1S, spans, start_ns, end_ns, parent)  # type: ignore[arg-type]
     dbnfile.write_dbn(out, header, dbnfile.ohlcv_body(records))
     minutes = clock_minutes(records.ts_event)
     rth = int(np.count_nonzero((minutes >= RTH_MINUTES[0]) & (minutes < RTH_MINUTES[1])))

@@ -24,7 +24,7 @@ def fractional_year(year: int, month: int) -> float:
     return year + (month - 0.5) / 12
 
 
-def _interp(knots, year: float, geometric: bool) -> float:
+def _interp(knots: tuple[tuple[float, float], ...], year: float, geometric: bool) -> float:
     xs, ys = np.array(knots).T
     if geometric:
         return float(np.exp(np.interp(year, xs, np.log(ys))))

@@ -52,7 +52,7 @@ def month_sessions(year: int, month: int, days: int | None = None) -> list[Sessi
     columns = [_ns(schedule[name]) for name in ("market_open", "market_close", "break_start", "break_end")]
     return [
         Session(day.date(), int(o), int(c), int(bs), int(be))
-        for day, o, c, bs, be in zip(schedule.index, *columns)
+        for day, o, c, bs, be in zip(schedule.index, *columns, strict=True)
     ]
 
 

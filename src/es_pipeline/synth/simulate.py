@@ -74,7 +74,7 @@ def _session(session: Session, contracts: tuple[Contract, ...], state: _Carry, y
     shares = activity.contract_shares(ts, contracts[0])
     mids_and_sigmas = ((front_mid, sigma), (next_mid, sigma), (front_mid - next_mid, BASIS_SIGMA))
     columns = []
-    for contract, share, (mid, contract_sigma) in zip(contracts, shares, mids_and_sigmas):
+    for contract, share, (mid, contract_sigma) in zip(contracts, shares, mids_and_sigmas, strict=True):
         rate = trades * share
         idx = activity.trade_seconds(rate * market.activity_scale(year), rng)
         ticks = prices.bars(mid[idx], mid[idx + 1], np.broadcast_to(contract_sigma, (n,))[idx], contract.tick, rng)
@@ -96,9 +96,9 @@ def simulate_month(year: int, month: int, seed: int = 0, days: int | None = None
                    bool(month_rng.random() < volatile_mean / (calm_mean + volatile_mean)),
                    sessions[0].open_ns - 3600 * SECOND_NS)  # as if after a one-hour halt
     columns = []
-    for session, session_seed in zip(sessions, session_seeds):
+    for session, session_seed in zip(sessions, session_seeds, strict=True):
         session_columns, state = _session(session, contracts, state, when, np.random.default_rng(session_seed))
         columns.extend(session_columns)
-    stacked = [np.concatenate(parts) for parts in zip(*columns)]
+    stacked = [np.concatenate(parts) for parts in zip(*columns, strict=True)]
     order = np.lexsort((stacked[1], stacked[0]))
     return SimulatedMonth(contracts, tuple(sessions), Records(*(col[order] for col in stacked)))

@@ -63,35 +63,48 @@ def test_the_committed_values_match_the_spec():
     ("filter", 'session_end: "15:00"', 'session_end: "06:00"', r"filter\.session_end must be a clock time after"),
     ("filter", 'session_start: "07:30"', 'session_start: "7h30"', r"filter\.session_start must be a clock time"),
     ("filter", "bad_rows: error", "bad_rows: ignore", r"filter\.bad_rows must be one of error, drop"),
-    ("filter", "min_session_minutes: 0", "min_session_minutes: -5", r"min_session_minutes must be an integer in \[0, 1440\]"),
+    ("filter", "min_session_minutes: 0", "min_session_minutes: -5",
+     r"min_session_minutes must be an integer in \[0, 1440\]"),
     ("label", "stop_ticks: 6,", "stop_ticks: 0,", r"label\.modes\.low_vol_long\.stop_ticks must be an integer in \[1,"),
     ("label", "target_ticks: 12}", "target_ticks: -12}", r"low_vol_long\.target_ticks must be an integer"),
-    ("label", "direction: long,  stop_ticks: 8", "direction: up,  stop_ticks: 8", r"normal_vol_long\.direction must be one of long, short"),
+    ("label", "direction: long,  stop_ticks: 8", "direction: up,  stop_ticks: 8",
+     r"normal_vol_long\.direction must be one of long, short"),
     ("label", "high_vol_short:", "low_vol_long:", r"label\.yaml.*duplicate key 'low_vol_long'"),
     ("label", "timeout_seconds: 900", "timeout_seconds: 0", r"label\.timeout_seconds must be an integer in \[1,"),
     ("label", "upper: 2.0", "upper: 0.1", r"label\.weights\.quality\.upper must be a number in \[0\.5,"),
     ("features", "short_range: 300", "short_range: 1", r"features\.windows\.short_range must be an integer in \[2,"),
     ("features", "touch_zone: 0.10", "touch_zone: 0.9", r"features\.touch_zone must be a number in"),
     ("features", "vwap_price: typical", "vwap_price: mid", r"features\.vwap_price must be one of typical, close"),
-    ("features", 'lunch: ["11:00", "13:00"]', 'lunch: ["13:00", "11:00"]', r"time_buckets\.lunch must be a list \[start, end\] of clock times HH:MM, start before end"),
+    ("features", 'lunch: ["11:00", "13:00"]', 'lunch: ["13:00", "11:00"]',
+     r"time_buckets\.lunch must be a list \[start, end\] of clock times HH:MM, start before end"),
     ("dataset", "decay_rate: 0.05", "decay_rate: -0.1", r"dataset\.decay_rate must be a number in \[0\.0, 10\.0\]"),
-    ("dataset", "reference_month: null", "reference_month: 2025-13", r"dataset\.reference_month must be null or a month"),
+    ("dataset", "reference_month: null", "reference_month: 2025-13",
+     r"dataset\.reference_month must be null or a month"),
     ("dataset", "reference_month: null", "reference_month: 2025-11",
-     r"dataset\.yaml: dataset\.reference_month must be null or a month from 2025-12 \(the last listed month\) to 2026-12"),
-    ("dataset", "reference_month: null", "reference_month: 2031-01", r"dataset\.reference_month must be null or a month from 2025-12"),
+     r"dataset\.yaml: dataset\.reference_month must be null or a month from 2025-12 \(the last listed month\) "
+     r"to 2026-12"),
+    ("dataset", "reference_month: null", "reference_month: 2031-01",
+     r"dataset\.reference_month must be null or a month from 2025-12"),
     ("months", '"2025-11": {raw:', '"2025-1": {raw:', r"months\.yaml: months\.2025-1 must be a month key YYYY-MM"),
     ("months", "symbols: ES.FUT.2025-11.ohlcv-1s.dbn.zst, ", "",
      r"months\.2025-11\.symbols must be a value \(the key is missing\)"),
     ("months", "partition: year=2025/month=11", "partition: year=2025/month=12",
      r"months\.yaml: months\.2025-11\.partition must be a string matching year=2025/month=11"),
     # unknown keys are typos that would silently keep a default: name the closest known key
-    ("filter", "bad_rows: error", "bad_row: drop", r"filter\.yaml: filter\.bad_row must be a known key \(did you mean filter\.bad_rows\?\), got 'unknown key'"),
-    ("label", "timeout_seconds: 900", "timeout_seconds: 900\n  timeout_secs: 600", r"label\.timeout_secs must be a known key \(did you mean label\.timeout_seconds\?\)"),
-    ("market", "tick_size: 0.25", "tick_size: 0.25\n  tick_sise: 0.5", r"market\.yaml: market\.tick_sise .*did you mean market\.tick_size"),
-    ("label", "target_ticks: 12}", "target_ticks: 12, stop_tick: 3}", r"label\.modes\.low_vol_long\.stop_tick .*did you mean label\.modes\.low_vol_long\.stop_ticks"),
-    ("features", "short_range: 300", "short_range: 300\n    short_rnage: 300", r"features\.windows\.short_rnage .*did you mean features\.windows\.short_range"),
-    ("dataset", "dataset:", "datasets:\n  decay_rate: 0.1\ndataset:", r"dataset\.yaml: datasets must be a known key \(did you mean dataset\?\)"),
-    ("months", "months:", "month:\n  x: 1\nmonths:", r"months\.yaml: month must be a known key \(did you mean months\?\)"),
+    ("filter", "bad_rows: error", "bad_row: drop",
+     r"filter\.yaml: filter\.bad_row must be a known key \(did you mean filter\.bad_rows\?\), got 'unknown key'"),
+    ("label", "timeout_seconds: 900", "timeout_seconds: 900\n  timeout_secs: 600",
+     r"label\.timeout_secs must be a known key \(did you mean label\.timeout_seconds\?\)"),
+    ("market", "tick_size: 0.25", "tick_size: 0.25\n  tick_sise: 0.5",
+     r"market\.yaml: market\.tick_sise .*did you mean market\.tick_size"),
+    ("label", "target_ticks: 12}", "target_ticks: 12, stop_tick: 3}",
+     r"label\.modes\.low_vol_long\.stop_tick .*did you mean label\.modes\.low_vol_long\.stop_ticks"),
+    ("features", "short_range: 300", "short_range: 300\n    short_rnage: 300",
+     r"features\.windows\.short_rnage .*did you mean features\.windows\.short_range"),
+    ("dataset", "dataset:", "datasets:\n  decay_rate: 0.1\ndataset:",
+     r"dataset\.yaml: datasets must be a known key \(did you mean dataset\?\)"),
+    ("months", "months:", "month:\n  x: 1\nmonths:",
+     r"months\.yaml: month must be a known key \(did you mean months\?\)"),
 ])
 def test_invalid_values_and_unknown_keys_are_rejected_naming_file_key_and_range(params_dir, name, old, new, message):
     edit(params_dir, name, old, new)
@@ -109,7 +122,8 @@ def test_missing_key_and_missing_file(params_dir):
 
 
 def test_a_seventh_mode_is_a_parameter_edit(params_dir):
-    edit(params_dir, "label", "  weights:", "    scalp_long: {direction: long, stop_ticks: 2, target_ticks: 3}\n  weights:")
+    edit(params_dir, "label", "  weights:",
+         "    scalp_long: {direction: long, stop_ticks: 2, target_ticks: 3}\n  weights:")
     modes = load_params(params_dir).label.modes
     assert [m.name for m in modes][-1] == "scalp_long" and len(modes) == 7
 

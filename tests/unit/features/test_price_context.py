@@ -50,7 +50,8 @@ def test_ramp_with_constant_volume(feature_params):
 def test_alternating_bars(feature_params):
     close = np.where(np.arange(100) % 2 == 0, 100.0, 101.0)
     volume = np.where(np.arange(100) % 2 == 0, 3, 1)
-    out = compute(make_session("2025-12-01", close, volume=volume), dataclasses.replace(feature_params, vwap_price="close"))
+    out = compute(make_session("2025-12-01", close, volume=volume),
+                  dataclasses.replace(feature_params, vwap_price="close"))
     # after each odd bar: equal numbers of both bars -> (3 * 100 + 1 * 101) / 4
     np.testing.assert_allclose(out["vwap"][1::2], 100.25)
     np.testing.assert_allclose(out["distance_from_vwap_pct"][1::2], 0.75 / 100.25 * 100)

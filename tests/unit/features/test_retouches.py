@@ -80,7 +80,7 @@ def test_retouches_match_brute_force(w, zone, cooldown):
     starts, ends = np.array([0, 700, 700 + w // 2]), np.array([700, 700 + w // 2, 1400])
     fast = rolling_retouches(high, low, starts, ends, w, zone, cooldown)
     expected = np.concatenate([brute_retouches(high[a:b], low[a:b], w, zone, cooldown)
-                               for a, b in zip(starts, ends)])
+                               for a, b in zip(starts, ends, strict=True)])
     np.testing.assert_array_equal(fast, expected)
 
 

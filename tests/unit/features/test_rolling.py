@@ -24,7 +24,7 @@ def pandas_rolling(x: np.ndarray, window: int, how) -> np.ndarray:
 def direct_rolling(x: np.ndarray, window: int, fn) -> np.ndarray:
     """fn over explicit sliding windows of each session (two-pass, no running sums)."""
     out = np.full(len(x), np.nan)
-    for a, b in zip(STARTS, ENDS):
+    for a, b in zip(STARTS, ENDS, strict=True):
         if b - a >= window:
             out[a + window - 1:b] = fn(np.lib.stride_tricks.sliding_window_view(x[a:b], window))
     return out
@@ -71,7 +71,7 @@ def test_warmup_is_nan_and_never_crosses_sessions(walk):
     for fn in (r.rolling_mean, r.rolling_std, r.rolling_max, r.rolling_min, r.rolling_slope,
                r.rolling_percentile_rank):
         out = fn(walk, STARTS, ENDS, w)
-        for a, b in zip(STARTS, ENDS):
+        for a, b in zip(STARTS, ENDS, strict=True):
             assert np.isnan(out[a:min(a + w - 1, b)]).all(), fn.__name__
             assert not np.isnan(out[a + w - 1:b]).any(), fn.__name__
         # changing the first session leaves the others unchanged

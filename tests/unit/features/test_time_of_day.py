@@ -45,7 +45,7 @@ def test_bucket_edges_are_start_inclusive_end_exclusive(feature_params):
     flags = flags_at(times, feature_params)
     assert list(flags.columns) == list(time_of_day.NAMES)
     assert all(flags.dtypes == np.int8)
-    for (clock, expected), (_, row) in zip(cases.items(), flags.iterrows()):
+    for (clock, expected), (_, row) in zip(cases.items(), flags.iterrows(), strict=True):
         assert active(row) == [expected], clock
 
 

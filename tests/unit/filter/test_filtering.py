@@ -47,8 +47,10 @@ def test_a_spread_with_more_volume_than_the_outrights_never_wins(make_raw, make_
 
 def test_the_primary_switches_on_the_roll(make_raw, make_trades):
     rows = []
-    for date, front, back in [("2025-12-09", 50, 1), ("2025-12-10", 40, 10), ("2025-12-11", 10, 40), ("2025-12-12", 1, 50)]:
-        rows += day(make_trades, date, "ESZ5", volume=front) + day(make_trades, date, "ESH6", start="09:00:00", volume=back)
+    for date, front, back in [("2025-12-09", 50, 1), ("2025-12-10", 40, 10), ("2025-12-11", 10, 40),
+                              ("2025-12-12", 1, 50)]:
+        rows += (day(make_trades, date, "ESZ5", volume=front)
+                 + day(make_trades, date, "ESH6", start="09:00:00", volume=back))
     result = filt(make_raw(rows))
     assert list(result.metrics["primary"].values()) == ["ESZ5", "ESZ5", "ESH6", "ESH6"]
     assert result.metrics["roll_dates"] == ["2025-12-11"]
@@ -324,7 +326,7 @@ def independent_windows(month="2025-12"):
         warnings.simplefilter("ignore")  # the calendar library's own pandas deprecation notices
         schedule = mcal.get_calendar("NYSE").schedule(f"{month}-01", pd.Period(month).end_time.date())
     windows = {}
-    for date, close in zip(schedule.index, schedule["market_close"]):
+    for date, close in zip(schedule.index, schedule["market_close"], strict=True):
         start = pd.Timestamp(f"{date.date()} 07:30", tz=CT)
         windows[date.date().isoformat()] = (start, min(pd.Timestamp(f"{date.date()} 15:00", tz=CT), close))
     return windows
@@ -424,8 +426,8 @@ def parent_month(tmp_path_factory):
     root = tmp_path_factory.mktemp("parent")
     raw = root / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
     summary = synth.generate_month("2025-12", raw, seed=1, symbology="parent")
-    with_definitions = stage.run(raw=raw, month="2025-12", out=root / "a.parquet", metrics_out=root / "a.json", params_dir=REPO_PARAMS,
-                                 symbols=summary.definition_path)
+    with_definitions = stage.run(raw=raw, month="2025-12", out=root / "a.parquet", metrics_out=root / "a.json",
+                                 params_dir=REPO_PARAMS, symbols=summary.definition_path)
     summary.definition_path.unlink()
     without = stage.run(raw=raw, month="2025-12", out=root / "b.parquet", metrics_out=root / "b.json",
                         params_dir=REPO_PARAMS)
@@ -436,7 +438,7 @@ def test_without_definitions_the_bars_equal_those_with_them_but_for_the_symbol(p
     with_definitions, without = parent_month
     a, b = with_definitions.bars, without.bars
     pd.testing.assert_frame_equal(a.drop(columns="symbol"), b.drop(columns="symbol"))
-    names = dict(zip(b["symbol"], a["symbol"]))  # one id per symbol, and the other way round
+    names = dict(zip(b["symbol"], a["symbol"], strict=True))  # one id per symbol, and the other way round
     assert len(names) == len(set(names.values())) == 2 and all(s.startswith("id:") for s in names)
     assert b["symbol"].map(names).equals(a["symbol"])
 
@@ -457,6 +459,7 @@ def test_the_stage_log_says_a_month_ran_without_definitions(tmp_path, caplog):
     raw = tmp_path / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
     generate_month("2025-12", raw, days=1, symbology="parent").definition_path.unlink()
     with caplog.at_level("WARNING", logger="es_pipeline"):
-        stage.run(raw=raw, month="2025-12", out=tmp_path / "f.parquet", metrics_out=tmp_path / "f.json", params_dir=REPO_PARAMS)
+        stage.run(raw=raw, month="2025-12", out=tmp_path / "f.parquet", metrics_out=tmp_path / "f.json",
+                  params_dir=REPO_PARAMS)
     assert any("month 2025-12 ran without definitions" in r.getMessage() for r in caplog.records)
     assert json.loads((tmp_path / "f.json").read_text())["symbology"] == "instrument_id"

@@ -18,7 +18,8 @@ T1 = pd.Timestamp("2025-12-02 13:30", tz="UTC")
 def sessions(*specs):
     """specs: (start, seconds, symbol)."""
     return pd.DataFrame({
-        "session_date": pd.to_datetime([s[0].tz_convert("America/Chicago").date() for s in specs]).astype("datetime64[ns]"),
+        "session_date": pd.to_datetime([s[0].tz_convert("America/Chicago").date() for s in specs]).astype(
+            "datetime64[ns]"),
         "start_utc": pd.DatetimeIndex([s[0] for s in specs]).astype("datetime64[ns, UTC]"),
         "seconds": np.array([s[1] for s in specs], np.int64),
         "primary": [s[2] for s in specs],

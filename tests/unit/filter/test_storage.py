@@ -57,8 +57,10 @@ def test_remote_refs_resolve_through_the_dvc_config(tmp_path, s3_bucket, sample,
     local = remote_location("raw", repo)
     assert local.url == str(repo / "storage" / "raw")
 
-    subprocess.run([sys.executable, "-m", "dvc", "remote", "modify", "--local", "raw", "url", f"s3://{bucket}/raw"], cwd=repo, check=True)
-    subprocess.run([sys.executable, "-m", "dvc", "remote", "modify", "--local", "raw", "endpointurl", endpoint], cwd=repo, check=True)
+    subprocess.run([sys.executable, "-m", "dvc", "remote", "modify", "--local", "raw", "url", f"s3://{bucket}/raw"],
+                   cwd=repo, check=True)
+    subprocess.run([sys.executable, "-m", "dvc", "remote", "modify", "--local", "raw", "endpointurl", endpoint],
+                   cwd=repo, check=True)
     location, name = resolve("remote://raw/ES.FUT.2020-12.ohlcv-1s.dbn.zst", repo)
     assert (location.url, location.fs.fs.client_kwargs["endpoint_url"], name) == (
         f"s3://{bucket}/raw", endpoint, "ES.FUT.2020-12.ohlcv-1s.dbn.zst")

@@ -78,7 +78,8 @@ def first_row(rows, direction, timeout=10, seconds=None, mode=None):
     frame = bars(rows if direction == "long" else mirror(rows), seconds)
     out = label_bars(frame, params(timeout, [mode]), TICK)
     pd.testing.assert_frame_equal(out, label_bars_reference(frame, params(timeout, [mode]), TICK))
-    return {k: out[f"{k}_{mode.name}"].iloc[0] for k in ("label", "outcome", "mae_ticks", "seconds_to_target", "weight")}
+    return {k: out[f"{k}_{mode.name}"].iloc[0]
+            for k in ("label", "outcome", "mae_ticks", "seconds_to_target", "weight")}
 
 
 # --- hand-built cases (long as written, short on the mirrored path) --------------------------
@@ -172,7 +173,8 @@ def test_weights_are_clipped():
     # With the default curves neither lower clip is reachable (MAE < stop, seconds < 900): raise them.
     label = LabelParams((mode,), 900, LabelWeights(
         quality=QualityCurve(intercept=2.0, slope=1.5, lower=0.8, upper=2.0),
-        velocity=VelocityCurve(intercept=2.0, slope=1.5, lower=0.6, upper=2.0, center_seconds=300.0, scale_seconds=600.0)))
+        velocity=VelocityCurve(intercept=2.0, slope=1.5, lower=0.6, upper=2.0, center_seconds=300.0,
+                               scale_seconds=600.0)))
     late = label_bars(bars(slow), label, TICK)
     assert late["seconds_to_target_m"].iloc[0] == 879.0 and late["mae_ticks_m"].iloc[0] == 7.0
     assert late["weight_m"].iloc[0] == 0.8 * 0.6  # 0.6875 -> 0.8 and 0.5525 -> 0.6
@@ -244,7 +246,7 @@ def test_matches_reference_on_random_small_tables(data):
     gaps = data.draw(st.lists(st.integers(1, 3), min_size=n, max_size=n))
     cuts = data.draw(st.lists(st.integers(1, n), max_size=3))
     level = np.cumsum(steps)
-    rows = [(o, o + up, o - down) for o, (up, down) in zip(level.tolist(), wicks)]
+    rows = [(o, o + up, o - down) for o, (up, down) in zip(level.tolist(), wicks, strict=True)]
     frame = bars(rows, seconds=np.cumsum(gaps))
     frame["session_date"] = pd.Timestamp("2025-12-01") + pd.to_timedelta(
         np.searchsorted(sorted(set(cuts)), np.arange(n), side="right"), unit="D")
@@ -261,7 +263,8 @@ def test_output_columns_dtypes_and_order():
     label = load_params(PARAMS).label
     out = label_bars(frame.iloc[::-1].sort_values("ts_event"), label, TICK)  # index is not reused
     assert list(out.columns) == label_schema(label.modes).names
-    assert out["ts_event"].dtype == "datetime64[ns, UTC]" and (out["ts_event"].to_numpy() == frame["ts_event"].to_numpy()).all()
+    assert out["ts_event"].dtype == "datetime64[ns, UTC]"
+    assert (out["ts_event"].to_numpy() == frame["ts_event"].to_numpy()).all()
     for mode in label.modes:
         assert out[f"label_{mode.name}"].dtype == np.int8
         assert out[f"outcome_{mode.name}"].dtype == OUTCOME_DTYPE
@@ -317,7 +320,8 @@ def test_win_rate_by_time_and_winner_summary_known_answer():
     ts = pd.to_datetime(["2025-11-03 13:30:00", "2025-11-03 13:59:59", "2025-11-03 14:00:00", "2025-11-03 15:10:00"],
                         utc=True)
     labels = pd.DataFrame({"ts_event": ts, "label_m": np.array([1, 0, 1, 1], dtype=np.int8),
-                           "outcome_m": ["win", "stop", "win", "win"], "seconds_to_target_m": [10.0, np.nan, 20.0, 30.0],
+                           "outcome_m": ["win", "stop", "win", "win"],
+                           "seconds_to_target_m": [10.0, np.nan, 20.0, 30.0],
                            "mae_ticks_m": [1.0, np.nan, 2.0, 4.0], "weight_m": [2.0, 1.0, 4.0, 6.0]})
     by_time = views.win_rate_by_time(labels, "America/Chicago", 30)  # UTC-6 in November
     assert list(by_time.index) == ["07:30", "08:00", "09:00"]

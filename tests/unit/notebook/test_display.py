@@ -24,7 +24,7 @@ def test_table_formats_numbers_and_hides_the_index():
 
 def test_settings_flatten_a_params_dataclass_into_rows():
     rows = display.settings(load_params().filter).frame
-    assert dict(zip(rows["setting"], rows["value"]))["session_start"] == "07:30"
+    assert dict(zip(rows["setting"], rows["value"], strict=True))["session_start"] == "07:30"
     assert display._text((dt.time(7, 30), dt.time(8, 30))) == "07:30–08:30"
 
 

@@ -38,7 +38,8 @@ def test_stable_drops_times_and_the_defaults_cell():
     assert nb.cells[0].id == "injected-parameters-0"  # papermill gives the cell a random id
     assert "2026-01-01" not in text and "duration" not in text
     assert [c.source for c in nb.cells] == ['month = "2025-11"', "print(month)"]
-    assert nb.metadata["papermill"] == {"parameters": {"month": "2025-11"}, "output_path": "reports/filter/2025-11.ipynb"}
+    assert nb.metadata["papermill"] == {"parameters": {"month": "2025-11"},
+                                        "output_path": "reports/filter/2025-11.ipynb"}
     assert nb.cells[1].metadata["papermill"] == {"status": "completed"}
 
 

@@ -38,7 +38,7 @@ def _certificate(folder):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
             .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
@@ -92,8 +92,8 @@ def databento_api(tmp_path, month_files, monkeypatch):
 
 
 def test_month_range_covers_the_calendar_month():
-    assert month_utc_range("2025-12") == (dt.datetime(2025, 12, 1, tzinfo=dt.timezone.utc),
-                                      dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    assert month_utc_range("2025-12") == (dt.datetime(2025, 12, 1, tzinfo=dt.UTC),
+                                      dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
 
 
 def test_fetch_stores_the_definitions_beside_the_raw_month(tmp_path, month_files, databento_api):

@@ -27,7 +27,8 @@ KERNEL = "es-pipeline"
 CELLS = [
     "month = None",  # the parameters cell
     "import sys, os\nprint('pandas' in sys.modules, os.environ['WARM_TEST_MARK'], os.getcwd())",
-    "from es_pipeline.core.logs import setup_logging, log\nsetup_logging(notebook=True)\nlog.info('stage log %s', month)",
+    "from es_pipeline.core.logs import setup_logging, log\nsetup_logging(notebook=True)\n"
+    "log.info('stage log %s', month)",
     "import pandas as pd\nfrom es_pipeline.notebook.display import Table\n"
     "Table(pd.DataFrame({'rows': [1234567, 89]}), formats={'rows': '{:,}'})",
     "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(3, 2))\nax.plot([1, 3, 2])\nplt.show()",
@@ -159,7 +160,8 @@ def test_a_forked_kernel_dies_with_its_requester(isolated):
         [sys.executable, "-c",
          "import sys, time\nfrom jupyter_client.connect import write_connection_file\n"
          "from es_pipeline.ops.warmkernel import request_kernel\n"
-         f"conn, _ = write_connection_file()\ncmd = {_kernel_interpreter()!r} + ['-m', 'ipykernel_launcher', '-f', conn]\n"
+         "conn, _ = write_connection_file()\n"
+         f"cmd = {_kernel_interpreter()!r} + ['-m', 'ipykernel_launcher', '-f', conn]\n"
          "print(request_kernel(cmd, dict(__import__('os').environ), '.'), flush=True)\ntime.sleep(600)"],
         stdout=subprocess.PIPE, text=True)
     kernel = int(requester.stdout.readline())
@@ -176,6 +178,7 @@ def test_peak_memory_of_a_forked_kernel_is_reported(isolated, caplog):
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="es_pipeline"):
         _run(folder, source, "second")
-    peaks = [float(m[1]) for m in (re.search(r"\(forked warm\): peak RSS (\d+) MB", r.getMessage()) for r in caplog.records) if m]
+    peaks = [float(m[1]) for m in (re.search(r"\(forked warm\): peak RSS (\d+) MB", r.getMessage())
+                                   for r in caplog.records) if m]
     assert len(peaks) == 1
     assert peaks[0] > 100  # pandas, matplotlib and the pipeline are resident in the kernel

@@ -30,5 +30,6 @@ def test_page_draws_each_stage_once_offline():
     page = pipeline_graph.render(pipeline_graph.read(DVC_YAML), months=185)
     assert page.count('class="stage"') == len(pipeline_graph.read(DVC_YAML))
     assert "per month ×185" in page and "<script" not in page
-    assert "<b>filter</b> <span class=\"pm\">per month ×185</span><div>reads: code-filter, raw months (remote://raw)" in page
+    assert ("<b>filter</b> <span class=\"pm\">per month ×185</span>"
+            "<div>reads: code-filter, raw months (remote://raw)") in page
     assert "<b>code-filter</b><div>reads: code and params</div>" in page

@@ -36,7 +36,8 @@ def test_abnormal_months_are_flagged_with_the_reason():
     summary = filter_summary(filled_fraction=0.31, sessions_without_trades=["2025-12-24"],
                              longest_filled_run={"2025-12-10": 40, "2025-12-11": 1800},
                              long_gap_sessions=["2025-12-11"])
-    row = site.month_row("2025-12", {"filter": summary, "label": None, "featurize": {"nan_check_failures": 2}}, ["long"])
+    row = site.month_row("2025-12", {"filter": summary, "label": None, "featurize": {"nan_check_failures": 2}},
+                         ["long"])
     problems = {k: c.problem for k, c in row.cells.items() if c.problem}
     assert problems["filled"] == "over 20% gap-filled"
     assert problems["longest gap"] == "long gaps on 2025-12-11" and row.cells["longest gap"].text == "1,800 s (12-11)"

@@ -67,7 +67,7 @@ def test_file_reads_back_with_databento(december_3_days):
 
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path):
     paths = [tmp_path / f"{name}.ohlcv-1s.dbn.zst" for name in ("a", "b", "c")]
-    for path, seed in zip(paths, (7, 7, 8)):
+    for path, seed in zip(paths, (7, 7, 8), strict=True):
         generate_month("2025-12", path, seed=seed, days=1)
     assert paths[0].read_bytes() == paths[1].read_bytes()
     assert paths[0].read_bytes() != paths[2].read_bytes()

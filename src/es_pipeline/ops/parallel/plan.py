@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dvc.stage import Stage
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def is_per_month(name: str) -> bool:
     return "@" in name
 
 
-def _cmd(stage) -> str:
+def _cmd(stage: Stage) -> str:
     return stage.cmd if isinstance(stage.cmd, str) else " && ".join(stage.cmd)
 
 
@@ -60,11 +64,13 @@ def plan(root: str | Path) -> Plan:
     with Repo(str(root)) as repo:
         graph = repo.index.graph  # edges point from a stage to the stages it depends on
         changed = set(repo.status())  # takes DVC's repo lock itself
-        stale = set()
+        stale: set[Stage] = set()
         for stage in graph.nodes:
             if stage.addressing in changed:  # status keys are addressings, relative to the cwd
                 stale |= {stage, *nx.ancestors(graph, stage)}
-        tasks, rest, first = [], [], []
+        tasks: list[StageTask] = []
+        rest: list[str] = []
+        first: list[str] = []
         for stage in reversed(list(nx.topological_sort(graph))):
             if stage not in stale:
                 continue

@@ -17,7 +17,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.ops.parallel.worker import collect, record_lock_entries
@@ -70,15 +72,16 @@ def commit_here(root: Path, names: list[str]) -> None:
 class Recorder:
     """Keeps at most one recording child running; finished stages wait for the next one."""
 
-    def __init__(self, root: Path, handed_back: bool, min_interval: float = 30.0, clock=time.monotonic):
+    def __init__(self, root: Path, handed_back: bool, min_interval: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic):
         self.root, self.handed_back = root, handed_back  # handed_back: workers return lock entries
         self.min_interval, self.clock = min_interval, clock
-        self.pending: dict[str, dict] = {}
-        self.child: subprocess.Popen | None = None
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.child: subprocess.Popen[str] | None = None
         self.batch_file: Path | None = None
         self.started_at = float("-inf")
 
-    def add(self, results: list[dict]) -> None:
+    def add(self, results: list[dict[str, Any]]) -> None:
         for result in results:
             self.pending[result["stage"]] = result["lock"].get(result["stage"], {})
         idle = self.child is None or self.child.poll() is not None
@@ -108,6 +111,7 @@ class Recorder:
         output, _ = self.child.communicate()
         failed = self.child.returncode != 0
         self.child = None
+        assert self.batch_file is not None  # set with the child
         self.batch_file.unlink(missing_ok=True)
         if failed:
             raise PipelineError(f"recording finished stages in {self.root / 'dvc.lock'} failed:\n{output[-3000:]}")

@@ -22,13 +22,18 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.ops.parallel.plan import Plan, StageTask, plan
 from es_pipeline.ops.parallel.record import Recorder
 from es_pipeline.ops.parallel.worker import StageFailed, run_here, run_in_clone
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
 
 
 @dataclass
@@ -48,7 +53,7 @@ class Outcome:
         return "\n".join(lines)
 
 
-def _git(root: Path, *args: str, env: dict | None = None) -> str:
+def _git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
                           env=env).stdout.strip()
 
@@ -70,9 +75,11 @@ def _publish(root: Path, git_remote: str) -> tuple[str, str]:
     return _git(root, "remote", "get-url", git_remote), ref
 
 
-def _submit(client, tasks: list[StageTask], run, *args) -> dict:
+def _submit(client: Client, tasks: list[StageTask], run: Callable[..., dict[str, Any]], *args: str,
+            ) -> dict[str, Future[dict[str, Any]]]:
     """One task per stage, waiting on the tasks of the stale stages it reads (Dask dependencies)."""
-    futures, run_id = {}, uuid.uuid4().hex[:8]
+    futures: dict[str, Future[dict[str, Any]]] = {}
+    run_id = uuid.uuid4().hex[:8]
     for task in tasks:
         upstream = [futures[name] for name in task.after]
         futures[task.name] = client.submit(run, *args, task, *upstream, key=f"{task.name}-{run_id}", pure=False)
@@ -84,7 +91,8 @@ def _dvc(root: Path, *args: str) -> None:
         raise PipelineError(f"`dvc {' '.join(args)}` failed in {root} (its output is above)")
 
 
-def run_parallel(client, todo: Plan, root: str | Path = ".", git_remote: str | None = None, echo=print) -> Outcome:
+def run_parallel(client: Client, todo: Plan, root: str | Path = ".", git_remote: str | None = None,
+                 echo: Callable[[str], None] = print) -> Outcome:
     """Run the planned per-month stages on ``client``'s cluster, record them, then ``dvc repro`` the rest."""
     from distributed import as_completed
 

@@ -18,12 +18,17 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.logs import timed_total
 from es_pipeline.ops.parallel.plan import StageTask
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+    from dvc.stage import Stage
 
 LOG_TAIL = 30  # lines of a failed command's output carried back to the caller
 # the notebook runner's own account, which includes a kernel forked from the warm zygote (not our descendant)
@@ -51,9 +56,11 @@ def _worker_name() -> str:
 
 
 def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False) -> tuple[float, str]:
-    """Run a command; returns its peak RSS in MB (its process tree from wait4, or what the runner reports) and its output."""
+    """Run a command; returns its peak RSS in MB (its process tree from wait4, or what the runner reports) and its
+    output."""
     proc = subprocess.Popen(args, cwd=cwd, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, executable=os.environ.get("SHELL") if shell else None)
+    assert proc.stdout is not None  # stdout=PIPE
     output = proc.stdout.read()
     proc.stdout.close()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -75,7 +82,7 @@ def _remove_outs(root: Path, task: StageTask) -> None:
             path.unlink()
 
 
-def run_here(root: str, task: StageTask, *upstream: dict) -> dict:
+def run_here(root: str, task: StageTask, *upstream: dict[str, Any]) -> dict[str, Any]:
     """Run the stage's command in the shared workspace ``root``; the caller commits it."""
     start = time.perf_counter()
     _remove_outs(Path(root), task)
@@ -102,12 +109,12 @@ def _checkout(git_url: str, ref: str, task: StageTask) -> Path:
     return clone
 
 
-def collect(repo, name: str):
+def collect(repo: Repo, name: str) -> Stage:
     """A pipeline stage by name, wherever the current directory is."""
     return repo.stage.collect(f"{Path(repo.root_dir) / 'dvc.yaml'}:{name}")[0]
 
 
-def record_lock_entries(root: str | Path, entries: dict[str, dict]) -> None:
+def record_lock_entries(root: str | Path, entries: dict[str, dict[str, Any]]) -> None:
     """Write stage lock entries into root's dvc.lock through DVC's own loader and dumper."""
     from dvc.repo import Repo
     from dvc.stage.loader import StageLoader
@@ -123,7 +130,7 @@ def record_lock_entries(root: str | Path, entries: dict[str, dict]) -> None:
         stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
 
 
-def run_in_clone(git_url: str, ref: str, task: StageTask, *upstream: dict) -> dict:
+def run_in_clone(git_url: str, ref: str, task: StageTask, *upstream: dict[str, Any]) -> dict[str, Any]:
     """Reproduce one stage in this worker's clone; push its outputs; return its lock entry."""
     start = time.perf_counter()
     clone = _checkout(git_url, ref, task)

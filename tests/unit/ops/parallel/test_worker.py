@@ -42,5 +42,6 @@ def test_a_failing_command_raises_a_picklable_error_naming_where_to_look(tmp_pat
 
 
 def test_peak_memory_includes_what_the_runner_reports_for_a_kernel_outside_its_process_tree(tmp_path):
-    result = run_here(str(tmp_path), task("echo '12:00:00 INFO x.ipynb -> y: executed in 1.0 s, saved in 0.1 s, peak RSS 4321 MB'"))
+    result = run_here(str(tmp_path),
+                      task("echo '12:00:00 INFO x.ipynb -> y: executed in 1.0 s, saved in 0.1 s, peak RSS 4321 MB'"))
     assert result["peak_mb"] == 4321
