@@ -19,13 +19,17 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.ops.parallel.worker import collect, record_lock_entries
 
+if TYPE_CHECKING:
+    from dvc.output import Output
+    from dvc_data.hashfile.db import HashFileDB
 
-def _link(odb, md5: str, source: Path) -> None:
+
+def _link(odb: HashFileDB, md5: str, source: Path) -> None:
     target = Path(odb.oid_to_path(md5))
     if target.exists():
         return
@@ -36,7 +40,7 @@ def _link(odb, md5: str, source: Path) -> None:
     os.replace(staged, target)
 
 
-def link_into_cache(out) -> None:
+def link_into_cache(out: Output) -> None:
     """Store a saved output in the cache as hard links of its workspace files.
 
     DVC's commit without relink copies each file into the cache (twice the bytes); with relink it
