@@ -136,13 +136,19 @@ def _site(args: argparse.Namespace) -> None:
 
 
 def _exp_run(args: argparse.Namespace) -> int:
-    from es_pipeline.ops.experiments import expand, run_in_workspace
+    from es_pipeline.ops.experiments import enqueue, expand, run_in_workspace
     from es_pipeline.ops.parallel.run import repro
 
     experiments = expand(args.set_param, args.name)
+    if args.queue:
+        queued = enqueue(Path("."), experiments)
+        print(f"queued {len(experiments)} experiment(s), {len(queued)} in all; "
+              "run them together with `es-pipeline exp queue start --jobs N`")
+        return 0
+    if args.jobs is None and args.scheduler is None:
+        raise PipelineError("exp run needs --jobs N or --scheduler ADDR (or --queue)")
     if len(experiments) > 1:
-        raise PipelineError(f"{len(experiments)} experiments from a sweep: run them one at a time with -n and "
-                            "a single value each")
+        return _run_together(experiments, args)
     name = run_in_workspace(experiments[0], lambda: repro(args.jobs, args.scheduler))
     if name is None:
         return 1
@@ -150,6 +156,31 @@ def _exp_run(args: argparse.Namespace) -> int:
           f"{_experiments_page()}; keep it with `git add params dvc.lock metrics plots && git commit`, "
           "or go back (README)")
     return 0
+
+
+def _run_together(experiments: list, args: argparse.Namespace) -> int:
+    from es_pipeline.ops.experiments import run_queue
+
+    saved = run_queue(Path(".").resolve(), experiments, args.jobs, args.scheduler,
+                      echo=lambda line: print(line, flush=True))
+    failed = [label for label, name in saved.items() if name is None]
+    print(f"{len(saved) - len(failed)} experiment(s) saved: "
+          f"{', '.join(name for name in saved.values() if name)}; see {_experiments_page()}")
+    if failed:
+        print(f"failed: {', '.join(failed)} (their working copies are kept under .dvc/tmp/es-pipeline-exps)",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _exp_queue_start(args: argparse.Namespace) -> int:
+    from es_pipeline.ops.experiments import clear_queue, queued_experiments
+
+    experiments = queued_experiments(Path("."))
+    if not experiments:
+        print("the queue is empty: es-pipeline exp run --queue -S ... adds to it")
+        return 0
+    clear_queue(Path("."))
+    return _run_together(experiments, args)
 
 
 def _experiments_page() -> str:
@@ -288,9 +319,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="as dvc exp run -S, e.g. 'params/label.yaml:label.timeout_seconds=600'")
     exp_sub.add_parser("report", help="write reports/experiments.html: every experiment of HEAD side by side") \
         .set_defaults(handler=_exp_report)
-    exp_where = exp_run.add_mutually_exclusive_group(required=True)
-    exp_where.add_argument("--jobs", type=int, help="a local Dask cluster of N worker processes")
-    exp_where.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT")
+    exp_run.add_argument("--queue", action="store_true",
+                         help="only queue it: `es-pipeline exp queue start` runs the queue on one cluster")
+    queue = exp_sub.add_parser("queue", help="the queued experiments").add_subparsers(dest="queue_command",
+                                                                                      required=True)
+    start = queue.add_parser("start", help="run every queued experiment, each in its own working copy, on one cluster")
+    start.set_defaults(handler=_exp_queue_start)
+    for command in (exp_run, start):
+        where = command.add_mutually_exclusive_group(required=command is start)
+        where.add_argument("--jobs", type=int, help="a local Dask cluster of N worker processes")
+        where.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT")
 
     page = add("plots-template", _plots_template, "write the offline page template dvc plots uses")
     page.add_argument("--out", default=".dvc/plots/offline.html")

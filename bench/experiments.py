@@ -1,0 +1,130 @@
+"""A label experiment over the whole history: `es-pipeline exp run` beside plain `dvc exp run`.
+
+On the faked history of ``bookkeeping.py`` (every month's outputs hard-linked from one finished
+month and recorded, committed as the baseline), a real label change reruns every month's label
+and dataset stages on real data. Reported as each row is measured: one experiment's wall time
+and the disk it adds (hard links counted once) against its changed outputs, ``dvc exp apply`` and
+the way back, a sweep of ``--sweep`` values, and ``dvc exp run`` of the same change for
+``--dvc-minutes`` (its stages per minute, extrapolated to every stale stage).
+
+    python bench/experiments.py [--start 2010-07] [--end 2025-12] [--jobs 2] [--sweep 300,600,900]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bookkeeping import faked_history
+from common import ROOT
+from history import month_range
+
+TIMEOUT = "params/label.yaml:label.timeout_seconds"
+
+
+def disk_used(folder: Path) -> int:
+    return int(subprocess.run(["du", "-s", "-B1", str(folder)], capture_output=True, text=True,
+                              check=True).stdout.split()[0])
+
+
+def wall(project, *args: str) -> float:
+    start = time.perf_counter()
+    project.run(*args)
+    return time.perf_counter() - start
+
+
+def changed_output_bytes(project, name: str) -> int:
+    """Bytes of the cached outputs whose hash differs between HEAD and experiment ``name``."""
+    import yaml
+
+    def outs(rev: str) -> dict[str, str]:
+        lock = yaml.safe_load(project.git("show", f"{rev}:dvc.lock").stdout)
+        return {o["path"]: o["md5"] for s in lock["stages"].values() for o in s.get("outs", [])}
+
+    refs = project.git("for-each-ref", "--format=%(objectname) %(refname)", "refs/exps").stdout.splitlines()
+    ref = next(line.split()[0] for line in refs if line.endswith(f"/{name}"))
+    before, after = outs("HEAD"), outs(ref)
+    total = 0
+    for path, md5 in after.items():
+        if before.get(path) != md5 and (project.root / path).exists():
+            target = project.root / path
+            total += sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) if target.is_dir() \
+                else target.stat().st_size
+    return total
+
+
+def dvc_exp_run_rate(project, minutes: float) -> tuple[int, float]:
+    """Stages `dvc exp run` finishes in ``minutes`` (then it is stopped, and the workspace restored)."""
+    proc = subprocess.Popen(["dvc", "exp", "run", "-n", "plain", "-S", f"{TIMEOUT}=600"], cwd=project.root,
+                            env=project.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    started, stages = time.perf_counter(), 0
+    deadline = started + minutes * 60
+    for line in proc.stdout:
+        if re.match(r"Running stage '(label|dataset)@", line):
+            stages += 1
+        if time.perf_counter() > deadline:
+            break
+    elapsed = time.perf_counter() - started
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "metrics", "plots")
+    project.dvc("checkout", "-q", "-f")
+    return max(stages - 1, 0), elapsed  # the last one started, not finished
+
+
+def bench(args, report) -> None:
+    months = month_range(args.start, args.end)
+    work = Path(args.work or tempfile.mkdtemp(prefix="bench-experiments-"))
+    project = faked_history(work, months, Path(args.outputs_from))
+    project.git("add", "-A")
+    project.git("commit", "-q", "-m", "baseline")
+    report("months", f"{len(months)} ({months[0]}..{months[-1]}), work folder {work}")
+
+    used = disk_used(work)
+    seconds = wall(project, "es-pipeline", "exp", "run", "-n", "t600", "-S", f"{TIMEOUT}=600", "--jobs", str(args.jobs))
+    added, changed = disk_used(work) - used, changed_output_bytes(project, "t600")
+    report("es-pipeline exp run (one label change)", f"{seconds / 60:.1f} min, {2 * len(months)} label+dataset stages")
+    report("disk added / changed outputs", f"{added / 1e6:.0f} MB / {changed / 1e6:.0f} MB = {added / changed:.2f}x")
+
+    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "metrics", "plots")
+    report("back to the baseline (git checkout HEAD + dvc checkout)", f"{wall(project, 'dvc', 'checkout', '-q'):.1f} s")
+    report("dvc exp apply t600", f"{wall(project, 'dvc', 'exp', 'apply', 't600'):.1f} s")
+    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "metrics", "plots")
+    report("and back", f"{wall(project, 'dvc', 'checkout', '-q'):.1f} s")
+
+    if args.sweep:
+        values = args.sweep.split(",")
+        seconds = wall(project, "es-pipeline", "exp", "run", "-n", "sweep", "-S", f"{TIMEOUT}={args.sweep}",
+                       "--jobs", str(args.jobs))
+        report(f"es-pipeline exp run sweep of {len(values)}", f"{seconds / 60:.1f} min")
+
+    if args.dvc_minutes:
+        stages, elapsed = dvc_exp_run_rate(project, args.dvc_minutes)
+        per_stage = elapsed / max(stages, 1)
+        report("dvc exp run (same change)", f"{stages} stages in {elapsed / 60:.1f} min = {per_stage:.0f} s a stage; "
+               f"{2 * len(months)} stages ~ {2 * len(months) * per_stage / 3600:.1f} h")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--start", default="2010-07")
+    parser.add_argument("--end", default="2025-12")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--sweep", default="300,600,900", help="label.timeout_seconds values; empty: no sweep")
+    parser.add_argument("--dvc-minutes", type=float, default=10, help="how long to time plain dvc exp run; 0: not")
+    parser.add_argument("--outputs-from", default=str(ROOT), help="a repo holding one finished month (after make demo)")
+    parser.add_argument("--work", help="the scratch folder (default: a new temporary folder)")
+    bench(parser.parse_args(), report=lambda key, value: print(f"{key:<58}  {value}", flush=True))
+
+
+if __name__ == "__main__":
+    main()
