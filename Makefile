@@ -5,7 +5,7 @@ PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup browser demo test bench bench-history compare clean pages
+.PHONY: setup browser demo test bench bench-history bench-experiments compare clean pages
 
 setup: $(STAMP)
 
@@ -52,6 +52,11 @@ bench: setup
 bench-history: setup
 	$(PYTHON) bench/history.py $(if $(START),--start $(START)) $(if $(END),--end $(END)) \
 	  $(if $(DAYS),--days $(DAYS)) $(if $(JOBS),--jobs $(JOBS)) $(if $(RAW),--raw-dir $(RAW)) $(ARGS)
+
+# a label experiment over the faked history beside plain dvc exp run (not in CI; see bench/experiments.py):
+# make bench-experiments [START=2010-07] [END=2025-12] [JOBS=2]
+bench-experiments: setup
+	$(PYTHON) bench/experiments.py $(if $(START),--start $(START)) $(if $(END),--end $(END)) $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
 
 # remove the demo's results and local storage (git-ignored files only; tracked metrics stay)
 clean:
