@@ -49,6 +49,17 @@ class Project:
         project.dvc("repro")
         return project
 
+    @classmethod
+    def committed_month(cls, target: Path, month: str, days: int = 1) -> Project:
+        """A copy listing only ``month`` (``days`` trading days), reproduced and committed as the baseline."""
+        project = cls.copy_of_repo(target)
+        project.generate(month, days=days)
+        project.es("months", "sync")
+        project.dvc("repro")
+        project.git("add", "-A")
+        project.git("commit", "-q", "-m", "reproduced")
+        return project
+
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(list(args), cwd=self.root, env=self.env, capture_output=True, text=True)
         if check and result.returncode != 0:

@@ -24,13 +24,7 @@ LABELS = f"data/labels/{MONTH}.parquet"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Project:
-    project = Project.copy_of_repo(tmp_path_factory.mktemp("links"))
-    project.generate(MONTH, days=1)
-    project.es("months", "sync")
-    project.dvc("repro")
-    project.git("add", "-A")
-    project.git("commit", "-q", "-m", "reproduced")
-    return project
+    return Project.committed_month(tmp_path_factory.mktemp("links"), MONTH)
 
 
 def lock_outs(project: Project) -> dict[str, str]:

@@ -21,13 +21,7 @@ TIMEOUT_600 = "params/label.yaml:label.timeout_seconds=600"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Project:
-    project = Project.copy_of_repo(tmp_path_factory.mktemp("exp_run"))
-    project.generate(MONTH, days=1)
-    project.es("months", "sync")
-    project.dvc("repro")
-    project.git("add", "-A")
-    project.git("commit", "-q", "-m", "reproduced")
-    return project
+    return Project.committed_month(tmp_path_factory.mktemp("exp_run"), MONTH)
 
 
 def experiment_sha(project: Project, name: str) -> str:
