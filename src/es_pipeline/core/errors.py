@@ -12,21 +12,27 @@ DEBUG_ENV = "ES_PIPELINE_DEBUG"  # set to 1 for full tracebacks in notebooks
 class PipelineError(Exception):
     """Base class for every error the pipeline raises on bad input or bad configuration."""
 
-    def _render_traceback_(self) -> list[str]:
+    @property
+    def _render_traceback_(self):
         """IPython (so a papermill notebook) shows the one-line message, not a traceback.
 
         The message already names the file, key or rule; the stack adds nothing for a user.
-        With ES_PIPELINE_DEBUG=1 IPython falls back to its full traceback.
+        With ES_PIPELINE_DEBUG=1 the attribute is absent, so IPython renders its usual traceback
+        (IPython asks ``hasattr`` first; a renderer that raises would be shown instead of the error).
         """
         if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
-            raise NotImplementedError  # IPython's signal to render the usual traceback
-        return [f"{type(self).__name__}: {self}"]
+            raise AttributeError("_render_traceback_")
+        return lambda: [f"{type(self).__name__}: {self}"]
+
+
+MISSING = object()  # a ParamsError's value when the key is absent (nothing to show after "got")
 
 
 class ParamsError(PipelineError):
     def __init__(self, file: Path | str, key: str, allowed: str, value: Any):
         self.file, self.key, self.allowed, self.value = str(file), key, allowed, value
-        super().__init__(f"{file}: {key} must be {allowed}, got {value!r}")
+        got = "" if value is MISSING else f", got {value!r}"
+        super().__init__(f"{file}: {key} must be {allowed}{got}")
 
 
 class RawDataError(PipelineError):
@@ -70,3 +76,24 @@ class StageInputError(PipelineError):
         self.source, self.problem, self.count = source, problem, count
         suffix = f" ({count:,} row(s))" if count is not None else ""
         super().__init__(f"{source}: {problem}{suffix}")
+
+
+def storage_failure(exc: BaseException) -> str:
+    """A short, credential-free description of a filesystem or object-store failure."""
+    names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}
+    text = " ".join(str(e) for e in (exc, exc.__cause__) if e is not None)
+    if "NoSuchBucket" in names or "NoSuchBucket" in text or "bucket does not exist" in text:
+        return "bucket not found: check the remote's url (bucket name) and endpointurl"
+    if isinstance(exc, FileNotFoundError):
+        return "object not found"
+    if names & {"NoCredentialsError", "PartialCredentialsError", "NoAuthTokenError"}:
+        return ("no credentials for this remote: set them for DVC (e.g. `dvc remote modify --local raw "
+                "access_key_id ...`), an AWS profile or the AWS_* environment variables")
+    if "SignatureDoesNotMatch" in text or "InvalidAccessKeyId" in text:
+        return "credentials refused: the access key or secret for this remote is wrong"
+    if isinstance(exc, PermissionError) or "AccessDenied" in text or "Forbidden" in text:
+        return "access denied: the credentials in use may not read this object"
+    if (names & {"EndpointConnectionError", "ConnectTimeoutError", "ClientConnectorError"}
+            or isinstance(exc, ConnectionError) or "Could not connect" in text):
+        return "cannot connect to the storage endpoint (is it running and is endpointurl right?)"
+    return f"cannot read ({type(exc).__name__})"

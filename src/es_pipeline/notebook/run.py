@@ -29,6 +29,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from traitlets.config import Config
+
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.files import atomic_path
 from es_pipeline.core.logs import STAGE_LOG_ENV, log
@@ -61,6 +63,9 @@ with _hidden(UNUSED_OPTIONAL):
     import nbformat
     import papermill
 
+# kernel and runner talk over Unix sockets in the user's private runtime folder: no port opened, and no
+# "Kernel is running over TCP without encryption" warning in every stage log, hiding the real ones
+KERNEL_CONFIG = Config({"KernelManager": {"transport": "ipc"}})
 VOLATILE = ("start_time", "end_time", "duration")
 ADDED_BY_PAPERMILL = ("injected-parameters", "papermill-error-cell-tag")  # cells created with random ids
 WARM_UP_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"  # 1x1 px
@@ -174,7 +179,7 @@ def run(notebook: str, output: str, html: str, parameters: dict[str, str], kerne
             papermill.execute_notebook(
                 notebook, str(executing), parameters=parameters, kernel_name=kernel, cwd=cwd,
                 progress_bar=False, request_save_on_cell_execute=False, record_timing=False,
-                extra_arguments=["--IPKernelApp.capture_fd_output=False"])
+                extra_arguments=["--IPKernelApp.capture_fd_output=False"], config=KERNEL_CONFIG)
         except papermill.PapermillExecutionError as exc:
             failure = exc
         nb = stable(nbformat.read(executing, as_version=4), str(out))

@@ -172,6 +172,14 @@ class WarmKernelProvisioner(LocalProvisioner):
         self.cwd = cwd
         return self.connection_info
 
+    async def send_signal(self, signum: int) -> None:
+        """No SIGINT to a kernel being shut down: jupyter_client interrupts before every shutdown, and
+        landing while the kernel handles the shutdown request it logged "KeyboardInterrupt caught in
+        kernel" into the stage log. A finished stage has nothing to interrupt."""
+        if signum == signal.SIGINT and getattr(self.parent, "shutting_down", False):
+            return
+        await super().send_signal(signum)
+
     async def cleanup(self, restart: bool = False) -> None:
         """Report a forked kernel's peak memory: it is in no rusage of the stage command's."""
         if self.forked is not None:
