@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from es_pipeline.core.errors import PipelineError
+from es_pipeline.core.params import load_params
+from es_pipeline.ops.parallel.lock import workspace_lock
+from es_pipeline.ops.parallel.outputs import restore_leftovers
 from es_pipeline.ops.parallel.plan import Plan, StageTask, plan
 from es_pipeline.ops.parallel.record import Recorder
 from es_pipeline.ops.parallel.worker import StageFailed, run_here, run_in_clone
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 @dataclass
 class Outcome:
     done: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # inputs written again with the recorded bytes: not run
     failed: dict[str, StageFailed] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
 
@@ -125,11 +129,15 @@ def run_parallel(client: Client, todo: Plan, root: str | Path = ".", git_remote:
             outcome.failed[name] = error
             echo(f"[{len(outcome.done)}/{len(tasks)}] FAILED {name} on {error.where}")
         for result in results:
-            outcome.done.append(result["stage"])
             stage, month = result["stage"].split("@", 1)
+            if result.get("unchanged"):
+                outcome.unchanged.append(result["stage"])
+                echo(f"[{len(outcome.done)}/{len(tasks)}] {month} {stage:<10} skipped: its inputs are as recorded")
+                continue
+            outcome.done.append(result["stage"])
             echo(f"[{len(outcome.done)}/{len(tasks)}] {month} {stage:<10} {result['seconds']:7.1f} s "
                  f"{result['peak_mb']:7.0f} MB {result['compute']:6.1f} s compute  {result['worker']}")
-        recorder.add(results)
+        recorder.add([r for r in results if not r.get("unchanged")])
     recorder.finish()
     if git_remote and outcome.done:
         _dvc(root, "pull", "-q", *outcome.done)
@@ -140,7 +148,18 @@ def run_parallel(client: Client, todo: Plan, root: str | Path = ".", git_remote:
 
 def repro(jobs: int | None = None, scheduler: str | None = None, git_remote: str | None = None,
           root: str | Path = ".") -> int:
-    """The CLI entry: a LocalCluster of ``jobs`` processes, or the scheduler at ``scheduler``.
+    """The CLI entry: one run per workspace at a time (``workspace_lock``), then ``_repro``."""
+    root = Path(root).resolve()
+    with workspace_lock(root):
+        restored = restore_leftovers(root)
+        if restored:
+            print(f"put back {len(restored)} output(s) a killed run had set aside: {', '.join(restored)}", flush=True)
+        load_params(root / "params")  # a bad value or a YAML error: one line, before DVC reads params/
+        return _repro(jobs, scheduler, git_remote, root)
+
+
+def _repro(jobs: int | None, scheduler: str | None, git_remote: str | None, root: Path) -> int:
+    """A LocalCluster of ``jobs`` processes, or the scheduler at ``scheduler``.
 
     The plan comes first: with nothing stale no cluster starts (a no-op run costs one status).
     Stale stages the per-month ones read (code-<step> fingerprints) run first, then DVC plans
@@ -151,14 +170,14 @@ def repro(jobs: int | None = None, scheduler: str | None = None, git_remote: str
     todo = plan(root)
     if todo.first:
         print(f"dvc repro {' '.join(todo.first)} (read by the per-month stages)", flush=True)
-        _dvc(Path(root), "repro", *todo.first)
+        _dvc(root, "repro", *todo.first)
         todo = plan(root)
     if todo.nothing_to_do:
         print("nothing to do: every stage is up to date", flush=True)
         return 0
     if not todo.tasks:
         print(f"0 stale per-month stage(s); dvc repro {' '.join(todo.rest)}", flush=True)
-        _dvc(Path(root), "repro")
+        _dvc(root, "repro")
         return 0
     if scheduler:
         client = Client(scheduler, timeout="60s")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import socket
 import subprocess
 import threading
@@ -24,6 +23,7 @@ import yaml
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.logs import timed_total
+from es_pipeline.ops.parallel import outputs
 from es_pipeline.ops.parallel.plan import StageTask
 
 if TYPE_CHECKING:
@@ -72,21 +72,34 @@ def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False)
     return max([usage.ru_maxrss / 1024, *(float(mb) for mb in REPORTED_PEAK.findall(output))]), output
 
 
-def _remove_outs(root: Path, task: StageTask) -> None:
-    """As dvc repro does before running a stage: no stale file survives in a directory output."""
-    for out in task.outs:
-        path = root / out
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
+def _unchanged(task: StageTask, start: float, lock: dict[str, Any]) -> dict[str, Any]:
+    return {"stage": task.name, "seconds": time.perf_counter() - start, "peak_mb": 0.0, "compute": 0.0,
+            "worker": _worker_name(), "lock": lock, "unchanged": True}
+
+
+def _workspace_hashes(root: Path, task: StageTask) -> dict[str, str]:
+    """md5 (as DVC computes it) of each recorded input that is a file in the workspace now."""
+    from dvc_data.hashfile.hash import file_md5
+
+    return {path: file_md5(str(root / path)) for path, _ in task.recorded if (root / path).is_file()}
 
 
 def run_here(root: str, task: StageTask, *upstream: dict[str, Any]) -> dict[str, Any]:
-    """Run the stage's command in the shared workspace ``root``; the caller commits it."""
-    start = time.perf_counter()
-    _remove_outs(Path(root), task)
-    peak_mb, output = _run(task.cmd, Path(root), task, shell=True)
+    """Run the stage's command in the shared workspace ``root``; the caller commits it.
+
+    Skipped, as ``dvc repro`` would, when its upstream wrote its inputs again with the recorded bytes.
+    Its previous outputs stay aside until the command succeeds and come back if it fails.
+    """
+    start, workspace = time.perf_counter(), Path(root)
+    if task.inputs_as_recorded(_workspace_hashes(workspace, task)):
+        return _unchanged(task, start, {})
+    outputs.set_aside(workspace, task.outs)
+    try:
+        peak_mb, output = _run(task.cmd, workspace, task, shell=True)
+    except BaseException:
+        outputs.put_back(workspace, task.outs)
+        raise
+    outputs.drop(workspace, task.outs)
     return {"stage": task.name, "seconds": time.perf_counter() - start, "peak_mb": peak_mb,
             "compute": timed_total(output),
             "worker": _worker_name(), "lock": {}}
@@ -133,8 +146,10 @@ def record_lock_entries(root: str | Path, entries: dict[str, dict[str, Any]]) ->
 def run_in_clone(git_url: str, ref: str, task: StageTask, *upstream: dict[str, Any]) -> dict[str, Any]:
     """Reproduce one stage in this worker's clone; push its outputs; return its lock entry."""
     start = time.perf_counter()
-    clone = _checkout(git_url, ref, task)
     known = {name: entry for result in upstream for name, entry in result["lock"].items()}
+    if task.inputs_as_recorded({o["path"]: o.get("md5") for e in known.values() for o in e.get("outs", [])}):
+        return _unchanged(task, start, known)
+    clone = _checkout(git_url, ref, task)
     record_lock_entries(clone, known)
     if task.pull:
         _run(["dvc", "pull", "-q", *task.pull], clone, task)
