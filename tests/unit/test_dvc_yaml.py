@@ -143,3 +143,13 @@ def test_a_steps_code_is_one_folder_and_no_other_steps(step):
     assert PACKAGE / folder in deps
     others = {"filter", "label", "features", "dataset", "report", "ops"} - {folder}
     assert not [d for d in deps if d.relative_to(PACKAGE).parts[0] in others and d.name != "fingerprint.py"]
+
+
+def test_dvc_lock_holds_only_stages_of_dvc_yaml():
+    """A stale entry is what `es-pipeline months prune` acts on: an old single `dataset` stage, whose output
+    was all of data/dataset, once made it offer to delete every partition. The committed lock has none."""
+    months = yaml.safe_load((ROOT / "params" / "months.yaml").read_text())["months"]
+    names = {f"{name}@{month}" if "foreach" in body else name
+             for name, body in DVC["stages"].items() for month in (months if "foreach" in body else [None])}
+    lock = yaml.safe_load((ROOT / "dvc.lock").read_text())["stages"]
+    assert sorted(set(lock) - names) == []
