@@ -5,7 +5,7 @@ PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup browser demo test bench bench-history bench-experiments compare clean pages
+.PHONY: setup browser demo test bench bench-history bench-experiments compare clean pages push
 
 setup: $(STAMP)
 
@@ -33,6 +33,10 @@ test: setup browser
 	ruff check src tests bench
 	mypy
 	pytest -n 2 --dist loadgroup
+
+# verify every cached object and workspace output against dvc.lock, then dvc push (nothing corrupt is shared)
+push: setup
+	es-pipeline push
 
 # every page (reports/**/*.html and the executed notebooks) from the DVC remote, without the data
 pages: setup

@@ -18,7 +18,7 @@ from es_pipeline.core.logs import log
 from es_pipeline.core.params import load_months
 from es_pipeline.filter.storage import remote_location
 from es_pipeline.label import params as label_params
-from es_pipeline.ops.verify import check_before_push
+from es_pipeline.ops.verify import push
 from es_pipeline.report.plots_page import write_template
 
 
@@ -99,7 +99,6 @@ def run_demo(days: int | None = None) -> None:
     write_template()
     ensure_raw_months(days=days)
     _dvc("repro")
-    check_before_push()  # a corrupt cache object must never reach the shared remote
-    _dvc("push")
+    push()  # verifies first: a corrupt or missing cache object must never reach the shared remote
     print(summary_text())
     print(f"\ntotal time {time.perf_counter() - start:.0f} s")

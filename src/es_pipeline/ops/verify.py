@@ -13,6 +13,7 @@ way comes back with ``dvc repro -f <stage>`` or ``dvc pull``.
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from dvc.output import Output
     from dvc.repo import Repo
     from dvc_data.hashfile.db import HashFileDB
+
+
+MISSING = "missing"  # a Mismatch's ``actual`` when the cache holds no object at all
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,18 @@ class _Checker:
         self.seen: set[tuple[str, str]] = set()
 
     def file(self, where: str, path: str, output: str, expected: str, name: str) -> bool:
-        """Hash one file; True if it holds ``expected`` (a missing file is counted, not failed)."""
+        """Hash one file; True if it holds ``expected``.
+
+        A missing cache object is a mismatch: ``dvc push`` would leave the remote without it. A
+        workspace output that is not checked out is only counted (push reads the cache).
+        """
         from dvc_data.hashfile.hash import file_md5
 
         if not os.path.isfile(path):
-            self.report.missing.append(f"{where} {path} ({output})")
+            if where == "cache":
+                self.report.mismatches.append(Mismatch(where, path, output, expected, MISSING))
+            else:
+                self.report.missing.append(f"{where} {path} ({output})")
             return False
         self.report.checked += 1
         actual = file_md5(path, name=name) + (".dir" if expected.endswith(".dir") else "")
@@ -153,5 +164,14 @@ def check_before_push(root: str | Path = ".") -> None:
     report = verify(root)
     if not report.ok:
         lines = "\n".join(f"  {m}" for m in report.mismatches)
-        raise PipelineError(f"{len(report.mismatches)} file(s) differ from dvc.lock (pushing them would spread "
-                            f"the damage):\n{lines}\nrepair with `es-pipeline verify --repair` (README: Verifying)")
+        raise PipelineError(f"{len(report.mismatches)} file(s) differ from dvc.lock or are missing from the cache "
+                            f"(pushing now would spread the damage):\n{lines}\n"
+                            "repair with `es-pipeline verify --repair` (README: Verifying)")
+
+
+def push(root: str | Path = ".") -> None:
+    """``dvc push``, only after every cached and workspace file matched dvc.lock (nothing corrupt is shared)."""
+    check_before_push(root)
+    log.info("$ dvc push")
+    if subprocess.run(["dvc", "push"], cwd=root).returncode != 0:
+        raise PipelineError(f"`dvc push` failed in {Path(root).resolve()} (its output is above)")
