@@ -25,25 +25,54 @@ def encode(metadata: dbn.Metadata, records: list) -> bytes:
     return zstandard.ZstdCompressor().compress(metadata.encode() + b"".join(bytes(r) for r in records))
 
 
-def header(metadata: dbn.Metadata, parent: bool) -> dbn.Metadata:
-    """The same header; with ``parent`` the request was for ES.FUT, mapped to the file's ids only."""
+def header(metadata: dbn.Metadata, parent: bool, parent_symbol: str = PARENT_SYMBOL, **changes) -> dbn.Metadata:
+    """The same header; with ``parent`` the request was for ``parent_symbol``, mapped to the file's ids only.
+
+    ``changes`` replace other header fields (``dataset``, ``schema``, ``version``).
+    """
     if parent:
         intervals = tuple(MappingInterval(i["start_date"], i["end_date"], i["symbol"])
                           for intervals in metadata.mappings.values() for i in intervals)
-        symbols, mappings, stype_in = [PARENT_SYMBOL], [SymbolMapping(PARENT_SYMBOL, intervals)], dbn.SType.PARENT
+        symbols, mappings, stype_in = [parent_symbol], [SymbolMapping(parent_symbol, intervals)], dbn.SType.PARENT
     else:
         symbols = list(metadata.symbols)
         mappings = [SymbolMapping(s, tuple(MappingInterval(i["start_date"], i["end_date"], i["symbol"])
                                            for i in intervals)) for s, intervals in metadata.mappings.items()]
         stype_in = metadata.stype_in
-    return dbn.Metadata(dataset=metadata.dataset, schema=metadata.schema, start=metadata.start,
-                        end=metadata.end, stype_in=stype_in, stype_out=metadata.stype_out,
-                        symbols=symbols, mappings=mappings)
+    fields = {"dataset": metadata.dataset, "schema": metadata.schema, "start": metadata.start, "end": metadata.end,
+              "stype_in": stype_in, "stype_out": metadata.stype_out, "symbols": symbols, "mappings": mappings}
+    return dbn.Metadata(**fields | changes)
 
 
-def as_parent(path: Path) -> bytes:
+def as_parent(path: Path, parent_symbol: str = PARENT_SYMBOL, **changes) -> bytes:
     metadata, records = decode(path)
-    return encode(header(metadata, parent=True), records)
+    return encode(header(metadata, parent=True, parent_symbol=parent_symbol, **changes), records)
+
+
+def in_version(path: Path, version: int) -> bytes:
+    """The same records under a DBN version ``version`` header (ohlcv records are alike in 1 to 3)."""
+    metadata, records = decode(path)
+    return encode(header(metadata, parent=metadata.stype_in == dbn.SType.PARENT, version=version), records)
+
+
+def streamed(data: bytes) -> bytes:
+    """The same zstd data as Databento's downloads come: a streamed frame that does not record its size."""
+    plain = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    compressor = zstandard.ZstdCompressor().compressobj()
+    return compressor.compress(plain) + compressor.flush()
+
+
+def with_mixed_schemas(path: Path, other: Path) -> bytes:
+    """``path``'s records and ``other``'s in one file whose header names no schema (mixed)."""
+    metadata, records = decode(path)
+    return encode(header(metadata, parent=False, schema=None), records + decode(other)[1])
+
+
+def with_definition_symbol(path: Path, old: str, new: str) -> bytes:
+    """A definition file whose records name instrument ``old`` as ``new`` (same length), header untouched."""
+    metadata, records = decode(path)
+    raw = [bytes(r).replace(old.encode() + b"\0", new.encode() + b"\0") for r in records]
+    return zstandard.ZstdCompressor().compress(header(metadata, parent=False).encode() + b"".join(raw))
 
 
 def header_only(path: Path) -> bytes:

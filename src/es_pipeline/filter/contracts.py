@@ -137,3 +137,18 @@ def expiry_months(symbols: Symbols, session_dates: pd.Series | pd.DatetimeIndex 
 def expiry_label(expiry_month: int) -> str:
     """Month count -> ``YYYY-MM`` (for tables and logs)."""
     return f"{expiry_month // 12:04d}-{expiry_month % 12 + 1:02d}" if expiry_month >= 0 else ""
+
+
+def not_front(symbols, session_dates, root: str) -> np.ndarray:
+    """True where an outright is not a front contract for its session's month.
+
+    The front is the first quarterly expiry (H, M, U, Z) not before the session's month; in an
+    expiry month, after the roll, also the next one. A January session whose primary is ESM is
+    the sign of a definition file of another month (ids mapped to the wrong contracts).
+    """
+    expiry = expiry_months(symbols, session_dates, root)
+    dates = pd.DatetimeIndex(session_dates)
+    month = dates.year.to_numpy(np.int64) * 12 + dates.month.to_numpy(np.int64) - 1
+    front = month + 2 - month % 3  # March, June, September, December are the months with index % 3 == 2
+    fits = (expiry == front) | ((month == front) & (expiry == front + 3))
+    return (expiry >= 0) & ~fits

@@ -28,6 +28,7 @@ from es_pipeline.filter.contracts import (
     SPREAD,
     by_instrument_id,
     contract_kinds,
+    not_front,
 )
 from es_pipeline.filter.gapfill import fill_sessions, filled_runs, prior_closes
 from es_pipeline.filter.params import FilterParams
@@ -103,9 +104,10 @@ def _session_table(windows: pd.DataFrame, primary: pd.DataFrame, volumes: pd.Dat
 
 
 def _metrics(month: str, filt: FilterParams, records_in: int, bars: pd.DataFrame, sessions: pd.DataFrame,
-             calendar: pd.DataFrame, dropped: dict, symbology: str, runs: dict[str, int]) -> dict:
+             calendar: pd.DataFrame, dropped: dict, symbology: str, runs: dict[str, int], root: str) -> dict:
     filled = int(bars["filled"].sum())
     dates = _dates(sessions["session_date"])
+    away = not_front(sessions["primary"].to_numpy(object), sessions["session_date"], root)
     return {
         "month": month,
         "calendar": filt.calendar,
@@ -121,6 +123,7 @@ def _metrics(month: str, filt: FilterParams, records_in: int, bars: pd.DataFrame
         "dropped": dropped,
         "dropped_total": int(sum(dropped.values())),
         "primary": dict(zip(dates, sessions["primary"].astype(str), strict=True)),
+        "primary_not_front": {d: str(p) for d, p, odd in zip(dates, sessions["primary"], away, strict=True) if odd},
         "roll_dates": _dates(sessions.loc[sessions["roll"], "session_date"]),
         "holidays": _dates(calendar.loc[calendar["status"] == HOLIDAY, "session_date"]),
         "short_sessions": _dates(calendar.loc[calendar["status"] == SHORT, "session_date"]),
@@ -204,5 +207,5 @@ def filter_month(raw: pd.DataFrame, month: str, market: MarketParams, filt: Filt
                                                          calendar, dropped)
     check_bars(bars, f"{source} (filtered)")
     sessions = _session_table(windows, primary, volumes, bars, longest, opening)
-    metrics = _metrics(month, filt, len(raw), bars, sessions, calendar, dropped, symbology, runs)
+    metrics = _metrics(month, filt, len(raw), bars, sessions, calendar, dropped, symbology, runs, root)
     return FilterResult(bars=bars, sessions=sessions, calendar=calendar, volumes=volumes, metrics=metrics, params=filt)

@@ -22,14 +22,16 @@ from es_pipeline.filter.storage import read_raw_month
 from es_pipeline.filter.validation import RECORD_RULES
 
 
-def read_raw(raw: str | Path, month: str | None = None, symbols: str | Path | None = None) -> pd.DataFrame:
+def read_raw(raw: str | Path, month: str | None = None, symbols: str | Path | None = None,
+             root: str = "ES") -> pd.DataFrame:
     """The one place the filter stage opens a raw month (local path, remote://raw/..., s3://...).
 
     ``symbols`` names the month's definition file, or is the raw object itself (or None) for
-    none; nothing else is read, so the stage reads exactly its declared dependencies.
+    none; nothing else is read, so the stage reads exactly its declared dependencies. A month
+    of another dataset or product than ``root`` futures is refused.
     """
     definition = None if symbols is None or str(symbols) == str(raw) else symbols
-    return read_raw_month(raw, definition, month)
+    return read_raw_month(raw, definition, month, root=root)
 
 
 def run(*, raw: str | Path, month: str, out: str | Path, metrics_out: str | Path | None = None,
@@ -39,7 +41,7 @@ def run(*, raw: str | Path, month: str, out: str | Path, metrics_out: str | Path
     source = str(raw)
     try:
         with timed(f"read {source}"):
-            frame = read_raw(raw, month, symbols)
+            frame = read_raw(raw, month, symbols, params.market.root_symbol)
             log.info("read %s: %s records, %s symbols", source, f"{len(frame):,}", frame["symbol"].nunique())
     except RawDataError as exc:
         raise exc.in_month(month) from None
@@ -62,6 +64,9 @@ def _log_month(m: dict, month: str, long_gaps_dropped: bool) -> None:
     for key in ("sessions_without_trades", "short_sessions"):
         if m[key]:
             log.warning("month %s: %s: %s", month, key.replace("_", " "), ", ".join(m[key]))
+    if m["primary_not_front"]:
+        log.warning("month %s: the primary is not the front contract on %s: its symbols may come from another "
+                    "month's definition file", month, ", ".join(f"{d} ({s})" for d, s in m["primary_not_front"].items()))
     if m["symbology"] == "instrument_id":
         log.warning("month %s ran without definitions: contracts are told apart by instrument id (symbol "
                     "'id:<n>') and spreads from outrights by price", month)

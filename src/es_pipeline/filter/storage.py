@@ -18,27 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from es_pipeline.core.errors import RawDataError
+from es_pipeline.core.errors import RawDataError, storage_failure
 from es_pipeline.filter.ingest import read_raw
 
 REMOTE_REF = re.compile(r"^remote://(?P<remote>[^/]+)/(?P<object>.+)$")
-
-
-def _problem(exc: BaseException) -> str:
-    """A short, credential-free description of a filesystem failure."""
-    names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}
-    text = " ".join(str(e) for e in (exc, exc.__cause__) if e is not None)
-    if isinstance(exc, FileNotFoundError):
-        return "object not found"
-    if names & {"NoCredentialsError", "PartialCredentialsError", "NoAuthTokenError"}:
-        return ("no credentials for this remote: set them for DVC (e.g. `dvc remote modify --local raw "
-                "access_key_id ...`), an AWS profile or the AWS_* environment variables")
-    if isinstance(exc, PermissionError) or "AccessDenied" in text or "Forbidden" in text:
-        return "access denied: the credentials in use may not read this object"
-    if (names & {"EndpointConnectionError", "ConnectTimeoutError", "ClientConnectorError"}
-            or isinstance(exc, ConnectionError) or "Could not connect" in text):
-        return "cannot connect to the storage endpoint (is it running and is endpointurl right?)"
-    return f"cannot read ({type(exc).__name__})"
 
 
 @dataclass(frozen=True)
@@ -61,7 +44,7 @@ class Location:
         return self.fs.join(self.path, name)
 
     def describe(self, name: str) -> str:
-        return f"{self.url.rstrip('/')}/{name}"
+        return name if self.url == "." else f"{self.url.rstrip('/')}/{name}"
 
     @contextmanager
     def _errors(self, name: str, month: str | None) -> Iterator[None]:
@@ -70,7 +53,7 @@ class Location:
         except RawDataError:
             raise
         except Exception as exc:  # every backend's own exception types end here, named plainly
-            raise RawDataError(self.describe(name), _problem(exc), month=month) from None
+            raise RawDataError(self.describe(name), storage_failure(exc), month=month) from None
 
     def read_bytes(self, name: str, month: str | None = None) -> bytes:
         with self._errors(name, month):
@@ -117,16 +100,19 @@ def resolve(ref: str | Path, repo_root: str | Path = ".") -> tuple[Location, str
 
 
 def read_raw_month(ref: str | Path, definition: str | Path | None = None, month: str | None = None,
-                   repo_root: str | Path = ".") -> pd.DataFrame:
+                   repo_root: str | Path = ".", root: str = "ES") -> pd.DataFrame:
     """Fetch a raw month, and the definition file only if one is named, and decode them.
 
     Only named files are read (never a probe for a file beside the month), so what the
-    filter stage reads is exactly what dvc.yaml declares as its dependencies.
+    filter stage reads is exactly what dvc.yaml declares as its dependencies. Errors name
+    the file they are about: the month or its definition file.
     """
     location, name = resolve(ref, repo_root)
     data = location.read_bytes(name, month)
-    definition_bytes = None
+    definition_bytes, definition_name = None, None
     if definition is not None:
-        definition_location, definition_name = resolve(definition, repo_root)
-        definition_bytes = definition_location.read_bytes(definition_name, month)
-    return read_raw(data, name=location.describe(name), definition=definition_bytes)
+        definition_location, definition_object = resolve(definition, repo_root)
+        definition_bytes = definition_location.read_bytes(definition_object, month)
+        definition_name = definition_location.describe(definition_object)
+    return read_raw(data, name=location.describe(name), definition=definition_bytes,
+                    definition_name=definition_name, root=root)

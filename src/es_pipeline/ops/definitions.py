@@ -17,11 +17,10 @@ import databento_dbn as dbn
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.periods import month_utc_range
-from es_pipeline.filter.ingest import definition_path_for, open_store
+from es_pipeline.filter.ingest import DATASET, definition_path_for, open_store
 from es_pipeline.filter.storage import Location
 from es_pipeline.ops.months import months_in
 
-DATASET = "GLBX.MDP3"
 KEY_VARIABLE = "DATABENTO_API_KEY"
 
 

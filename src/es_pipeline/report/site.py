@@ -47,6 +47,15 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}%}"
 
 
+def _contract_note(f: dict) -> str:
+    """Why the contract cell needs a look: no definitions, or a primary that is not the front contract."""
+    if f.get("symbology") == "instrument_id":
+        return "ran without definitions: contracts known by instrument id only"
+    odd = f.get("primary_not_front") or {}
+    return (f"not the front contract on {', '.join(f'{d} ({s})' for d, s in odd.items())}: symbols from another "
+            "month's definition file?") if odd else ""
+
+
 def _filter_cells(f: dict) -> dict[str, Cell]:
     rows, sessions = f.get("rows_out", 0), f.get("sessions", 0)
     early = f.get("early_close_dates", [])
@@ -64,8 +73,7 @@ def _filter_cells(f: dict) -> dict[str, Cell]:
         "early closes": Cell(", ".join(d[5:] for d in early) or "0", len(early)),
         "contract / roll": Cell(" → ".join(symbols) + (f" (roll {', '.join(d[5:] for d in rolls)})" if rolls else ""),
                                 " ".join(symbols),
-                                "ran without definitions: contracts known by instrument id only"
-                                if f.get("symbology") == "instrument_id" else ""),
+                                _contract_note(f)),
         "filled": Cell(_pct(filled), -1 if filled is None else filled,
                        f"over {HIGH_FILLED_SHARE:.0%} gap-filled" if (filled or 0) > HIGH_FILLED_SHARE else ""),
         "longest gap": Cell(f"{runs[longest_date]:,} s ({longest_date[5:]})" if longest_date else "n/a",
