@@ -23,9 +23,10 @@ def _generate(args: argparse.Namespace) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> None:
+    from es_pipeline.core.params import load_market
     from es_pipeline.filter.storage import read_raw_month
 
-    raw = read_raw_month(args.raw, args.definition)
+    raw = read_raw_month(args.raw, args.definition, root=load_market(args.params_dir).root_symbol)
     by_symbol = raw.groupby("symbol").agg(records=("volume", "size"), volume=("volume", "sum"),
                                           first=("ts_event", "min"), last=("ts_event", "max"))
     print(f"{args.raw}: {len(raw):,} records, {raw['instrument_id'].nunique()} instruments")
@@ -89,6 +90,8 @@ def _months_prune(args: argparse.Namespace) -> None:
     print(f"{verb} {len(pruned.stages)} stale dvc.lock entr(ies): {', '.join(pruned.stages) or 'none'}")
     for path in pruned.paths:
         print(f"  {verb} {path}")
+    for path in pruned.kept:
+        print(f"  kept {path}: current stages' outputs lie in it (only its other files go)")
     if pruned.stages and not args.dry_run:
         print("then: dvc repro (dataset and report drop the month); dvc gc -w drops their cache objects")
 
@@ -121,6 +124,13 @@ def _verify(args: argparse.Namespace) -> None:
                             "`dvc repro -f <stage>` (or `dvc pull` them), then run `es-pipeline verify` again")
     check_before_push()  # the workspace (and anything left) must now match dvc.lock
     print("every cached object and workspace output matches dvc.lock")
+
+
+def _push(args: argparse.Namespace) -> None:
+    from es_pipeline.ops.verify import push
+
+    push()
+    print("verified and pushed: every cached object and workspace output matched dvc.lock")
 
 
 def _notebook(args: argparse.Namespace) -> None:
@@ -232,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing = add("ingest", _ingest, "read a raw month and print what it holds")
     ing.add_argument("raw", help="path, s3://bucket/key or remote://raw/<object>")
     ing.add_argument("--definition", default=None, help="the month's definition file, if it has one")
+    ing.add_argument("--params-dir", default="params", help="market.yaml names the product a file must hold")
 
     for name, handler, help_text, source in (
         ("filter", _filter, "filter one raw month to the 1-second session grid", "raw"),
@@ -285,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     ver = add("verify", _verify, "re-hash the DVC cache and workspace outputs against dvc.lock")
     ver.add_argument("--repair", action="store_true",
                      help="remove corrupt cache objects, storing them again from good workspace files")
+
+    add("push", _push, "es-pipeline verify, then dvc push (refused on any mismatch or missing cache object)")
 
     nb = add("notebook", _notebook,
              "execute a stage notebook (papermill) into a stable .ipynb and an offline HTML page")

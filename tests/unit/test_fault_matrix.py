@@ -1,7 +1,9 @@
-"""Fault matrix (issue 12): one case per raw-data fault, each asserting the clear error or the right handling.
+"""Fault matrix (issues 12 and 20): one case per fault, each asserting the clear error or the right handling.
 
 Unit-level on purpose (hand-built frames, the real Databento sample files edited with databento_dbn,
-the filter stage runner on local files) so the whole list stays fast and always runs.
+the filter stage runner on local files, DVC's own API on a two-stage repository, the parallel
+worker and lock on a scratch folder) so the whole list stays fast and always runs. Faults that need
+`dvc repro`, a Dask cluster or S3 are in tests/integration/test_faults.py.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import databento_dbn as dbn
@@ -20,20 +25,34 @@ import pytest
 import yaml
 import zstandard
 
-from es_pipeline.core.errors import OutputWriteError, RawDataError, StageInputError
+from es_pipeline.core.errors import DEBUG_ENV, OutputWriteError, RawDataError, StageInputError
 from es_pipeline.dataset.partition import assemble_month
 from es_pipeline.features import volatility
 from es_pipeline.features.base import BarArrays
 from es_pipeline.filter import stage
 from es_pipeline.filter.ingest import UNDEF_PRICE_POINTS
+from es_pipeline.ops.parallel import outputs
+from es_pipeline.ops.parallel.plan import StageTask
+from es_pipeline.ops.parallel.worker import StageFailed, run_here
+from es_pipeline.ops.prune import prune
+from es_pipeline.ops.verify import verify
 from tests.params import load_params
 from tests.unit.conftest import build_raw, trades
-from tests.unit.dbn_edits import as_parent, header_only, with_record_prices
+from tests.unit.dbn_edits import (
+    as_parent,
+    header_only,
+    with_definition_symbol,
+    with_mixed_schemas,
+    with_record_prices,
+)
 
 REPO_PARAMS = Path(__file__).resolve().parents[2] / "params"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "databento"
 SAMPLE = FIXTURES / "test_data.ohlcv-1s.dbn.zst"  # ESH1, 2020-12-28 00:00 UTC (Sunday evening CT)
 SAMPLE_MONTH = "2020-12"
+DEFINITION = FIXTURES / "test_data.definition.dbn.zst"  # ESH1 = instrument 5482, GLBX.MDP3
+VERSIONS_RAW = FIXTURES / "versions" / "test_data.ohlcv-1s.v3.dbn.zst"  # ESH1, 2020-12-28 07:00 CT
+XNAS_DEFINITION = FIXTURES / "versions" / "test_data.definition.v3.dbn.zst"  # Databento's MSFT sample
 
 
 def params_with(work: Path, **filter_changes) -> Path:
@@ -48,20 +67,20 @@ def params_with(work: Path, **filter_changes) -> Path:
 
 
 def run_file(work: Path, data: bytes, month: str = SAMPLE_MONTH, name: str = "ES.FUT.ohlcv-1s.dbn.zst",
-             **filter_changes):
+             symbols: Path | None = None, **filter_changes):
     """The filter stage on raw bytes written to a local file; returns (result, out, metrics_out)."""
     raw = work / "raw" / name
     raw.parent.mkdir(exist_ok=True)
     raw.write_bytes(data)
     out, metrics_out = work / "out" / "f.parquet", work / "out" / "f.json"
     result = stage.run(raw=raw, month=month, out=out, metrics_out=metrics_out,
-                       params_dir=params_with(work, **filter_changes))
+                       params_dir=params_with(work, **filter_changes), symbols=symbols)
     return result, out, metrics_out
 
 
 def run_frame(work: Path, frame: pd.DataFrame, monkeypatch, **filter_changes):
     """The filter stage on a hand-built raw frame (the reader replaced, everything after it real)."""
-    monkeypatch.setattr(stage, "read_raw", lambda raw, month=None, symbols=None: frame)
+    monkeypatch.setattr(stage, "read_raw", lambda *args: frame)
     out, metrics_out = work / "out" / "f.parquet", work / "out" / "f.json"
     result = stage.run(raw="raw/ES.FUT.2025-12.ohlcv-1s.dbn.zst", month="2025-12", out=out, metrics_out=metrics_out,
                        params_dir=params_with(work, **filter_changes))
@@ -80,6 +99,34 @@ def expect_error(kind, fn, *names):
 
 def one_session(symbol="ESZ5", price=6000.0, start="2025-12-01 08:00:00", seconds=60, **kw):
     return trades(symbol, start, seconds, price=price, **kw)
+
+
+def es(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """The ``es-pipeline`` command, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "es_pipeline.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **env})
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    """The command failed with exactly one ``error:`` line and no traceback; returns that line."""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert result.returncode == 2 and len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    return errors[0]
+
+
+def dvc_repo(work: Path, stages: dict) -> Path:
+    """A DVC repository (no git) with these stages; DVC's own API reads and records it."""
+    from dvc.repo import Repo
+
+    Repo.init(str(work), no_scm=True).close()
+    (work / "dvc.yaml").write_text(yaml.safe_dump({"stages": stages}))
+    return work
+
+
+def write(work: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_bytes(data)
 
 
 # ---------------------------------------------------------------- the cases
@@ -185,9 +232,25 @@ def disk_full(work, monkeypatch):
 
     monkeypatch.setattr(pq, "write_table", full)
     frame = build_raw(one_session())
-    expect_error(OutputWriteError, lambda: run_frame(work, frame, monkeypatch), "f.parquet", "month 2025-12",
-                 "rule 'disk_full'", "no space left on device")
+    error = expect_error(OutputWriteError, lambda: run_frame(work, frame, monkeypatch), "f.parquet", "month 2025-12",
+                         "rule 'disk_full'", "no space left on device")
+    assert "this file was not written" in str(error)  # the executed notebook, shown on its page, was written
     assert not any((work / "out").iterdir())  # no partial output, no temporary file
+
+
+def read_only_folder(work, monkeypatch):
+    def read_only(*args):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "replace", read_only)
+    error = expect_error(OutputWriteError, lambda: run_frame(work, build_raw(one_session()), monkeypatch),
+                         f"{work}/out/f.parquet, month 2025-12, rule 'read_only': read-only file system")
+    assert "OSError" not in str(error) and not any((work / "out").iterdir())
+    monkeypatch.undo()
+    denied = es(work, "filter", str(VERSIONS_RAW), "--month", SAMPLE_MONTH, "--out", "/sys/es-pipeline-test/f.parquet",
+                "--params-dir", str(params_with(work, session_start="07:00")))
+    assert one_line_error(denied).startswith("error: /sys/es-pipeline-test/f.parquet, month 2020-12, rule "
+                                             "'permission_denied': operation not permitted; this file was not written")
 
 
 def wrong_month(work, monkeypatch):
@@ -229,10 +292,200 @@ def flat_atr_percentile(work, monkeypatch):
     assert np.isnan(out["volatility_breakout"][-1])
 
 
+# ---------------------------------------------------------------- issue 20: nothing lost
+
+def prune_keeps_what_current_stages_write(work, monkeypatch):
+    """A stale `dataset` entry whose output was the whole data/dataset folder: only its other files go."""
+    dvc_repo(work, {"dataset": {"foreach": ["2025-11"], "do": {"cmd": "true", "outs": ["data/dataset/m=${item}"]}},
+                    "decay": {"cmd": "true", "outs": ["data/dataset/_decay.csv"]}})
+    files = {"data/dataset/m=2025-11/part-0.parquet": b"kept", "data/dataset/m=2025-10/part-0.parquet": b"old",
+             "data/dataset/_decay.csv": b"kept", "metrics/dataset.json": b"{}"}
+    write(work, files)
+    listing = [{"md5": "0" * 32, "relpath": name.removeprefix("data/dataset/")} for name in files if "dataset/" in name]
+    write(work, {".dvc/cache/files/md5/ab/cdef.dir": json.dumps(listing).encode()})
+    out = {"hash": "md5", "md5": "0" * 32}
+    (work / "dvc.lock").write_text(yaml.safe_dump({"schema": "2.0", "stages": {
+        "dataset": {"cmd": "es-pipeline dataset", "outs": [{"path": "data/dataset", "hash": "md5", "md5": "abcdef.dir"},
+                                                         {"path": "metrics/dataset.json", **out}]},
+        "dataset@2025-11": {"cmd": "true", "outs": [{"path": "data/dataset/m=2025-11", "hash": "md5",
+                                                     "md5": "abcdef.dir"}]}}}))
+    listed = prune(work, dry_run=True)
+    assert listed.stages == ["dataset"] and listed.kept == ["data/dataset"]
+    assert listed.paths == ["data/dataset/m=2025-10/part-0.parquet", "metrics/dataset.json"]
+    prune(work)
+    assert {p.relative_to(work).as_posix() for p in (work / "data").rglob("*") if p.is_file()} == {
+        "data/dataset/m=2025-11/part-0.parquet", "data/dataset/_decay.csv"}
+    assert not (work / "data/dataset/m=2025-10").exists() and not (work / "metrics/dataset.json").exists()
+    assert set(yaml.safe_load((work / "dvc.lock").read_text())["stages"]) == {"dataset@2025-11"}
+
+
+def failed_stage_keeps_its_outputs(work, monkeypatch):
+    """A failed month keeps its last good outputs; persist ones (metrics) are never touched."""
+    good = {"data/filtered/2025-12.parquet": b"good bars", "reports/filter/2025-12.ipynb": b"good notebook",
+            "data/dataset/year=2025/month=12/part-0.parquet": b"good partition", "metrics/filter/2025-12.json": b"{}"}
+    write(work, good)
+    outs = ("data/filtered/2025-12.parquet", "reports/filter/2025-12.ipynb", "data/dataset/year=2025/month=12")
+    failing = StageTask("filter@2025-12", "echo traceback > reports/filter/2025-12.ipynb; exit 1", outs, (), ())
+    with pytest.raises(StageFailed):
+        run_here(str(work), failing)
+    now = {name: (work / name).read_bytes() for name in good}
+    assert now == good | {"reports/filter/2025-12.ipynb": b"traceback\n"}  # the failed run's page stays
+    assert not (work / outputs.ASIDE).exists() or not any((work / outputs.ASIDE).rglob("*.*"))
+    fresh = StageTask("filter@2025-12", "test ! -e data/filtered/2025-12.parquet && echo new > "
+                      "data/filtered/2025-12.parquet", outs[:1], (), ())
+    run_here(str(work), fresh)  # as dvc repro: the command starts without its (non-persist) outputs
+    assert (work / outs[0]).read_bytes() == b"new\n" and (work / "metrics/filter/2025-12.json").exists()
+
+
+def killed_stage_outputs_come_back(work, monkeypatch):
+    write(work, {"data/dataset/year=2025/month=12/part-0.parquet": b"good", "reports/label/2025-12.html": b"old"})
+    outputs.set_aside(work, ("data/dataset/year=2025/month=12", "reports/label/2025-12.html"))
+    write(work, {"reports/label/2025-12.html": b"written before the kill"})
+    assert outputs.restore_leftovers(work) == ["data/dataset/year=2025/month=12"]
+    assert (work / "data/dataset/year=2025/month=12/part-0.parquet").read_bytes() == b"good"
+    assert (work / "reports/label/2025-12.html").read_bytes() == b"written before the kill"
+    assert not (work / outputs.ASIDE).exists()
+
+
+def unchanged_inputs_skip_the_stage(work, monkeypatch):
+    """Upstream rewrote its output with the recorded bytes (e.g. only the raw object's ETag changed)."""
+    from dvc_data.hashfile.hash import file_md5
+
+    write(work, {"data/filtered/2025-12.parquet": b"bars"})
+    recorded = (("data/filtered/2025-12.parquet", file_md5(str(work / "data/filtered/2025-12.parquet"))),)
+    task = StageTask("label@2025-12", "touch ran", ("data/labels/2025-12.parquet",), ("filter@2025-12",),
+                     ("filter@2025-12",), changed=False, recorded=recorded)
+    assert run_here(str(work), task)["unchanged"] and not (work / "ran").exists()
+    write(work, {"data/filtered/2025-12.parquet": b"other bars"})
+    assert not run_here(str(work), task).get("unchanged") and (work / "ran").exists()
+
+
+def second_repro_is_refused(work, monkeypatch):
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path\n"
+                               "from es_pipeline.ops.parallel.lock import workspace_lock\n"
+                               "with workspace_lock(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()",
+                               str(work)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        line = one_line_error(es(work, "repro", "--jobs", "1"))
+        assert line.startswith(f"error: another es-pipeline repro (PID {holder.pid}) is running in {work}")
+    finally:
+        holder.stdin.close()
+        holder.wait()
+
+
+def bad_params_yaml_in_repro(work, monkeypatch):
+    (work / "params").mkdir()
+    shutil.copytree(REPO_PARAMS, work / "params", dirs_exist_ok=True)
+    (work / "params/label.yaml").write_text((work / "params/label.yaml").read_text() + "  oops: [\n")
+    line = one_line_error(es(work, "repro", "--jobs", "1"))
+    assert line.startswith(f"error: {work}/params/label.yaml: line ") and "must be valid YAML" in line
+
+
+def missing_cache_object_is_a_mismatch(work, monkeypatch):
+    from dvc.repo import Repo
+
+    dvc_repo(work, {"make": {"cmd": "true", "outs": ["out.txt"]}})
+    write(work, {"out.txt": b"bars\n"})
+    with Repo(str(work)) as repo:
+        repo.commit(f"{work}/dvc.yaml:make", force=True)
+    md5 = yaml.safe_load((work / "dvc.lock").read_text())["stages"]["make"]["outs"][0]["md5"]
+    obj = work / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
+    obj.unlink()
+    assert [str(m) for m in verify(work).mismatches] == [f"cache {obj} (out.txt): expected {md5}, actual missing"]
+    refused = es(work, "push")
+    assert refused.returncode == 2 and f"cache {obj} (out.txt): expected {md5}, actual missing" in refused.stderr
+
+
+# ---------------------------------------------------------------- issue 20: definition files and products
+
+def definition_read_even_with_raw_symbols(work, monkeypatch):
+    """A raw-symbol month given a broken definition file: the error names the definition file."""
+    defs = work / "defs.dbn.zst"
+    defs.write_bytes(DEFINITION.read_bytes()[:-5])
+    params = params_with(work, session_start="07:00")
+    line = one_line_error(es(work, "filter", str(VERSIONS_RAW), "--month", SAMPLE_MONTH, "--out", "f.parquet",
+                             "--definition", str(defs), "--params-dir", str(params)))
+    assert line.startswith(f"error: {defs}, month 2020-12, rule 'truncated'") and not (work / "f.parquet").exists()
+    expect_error(RawDataError, lambda: run_file(work, as_parent(VERSIONS_RAW), name="x.dbn.zst",
+                                                symbols=defs, session_start="07:00"), str(defs), "rule 'truncated'")
+
+
+def definition_of_another_month(work, monkeypatch):
+    """Ids mapped to ESM1 in December 2020 (the front is ESH1): a warning and a flag, not an error."""
+    defs = work / "ES.FUT.definition.dbn.zst"
+    defs.write_bytes(with_definition_symbol(DEFINITION, "ESH1", "ESM1"))
+    result, _, metrics_out = run_file(work, as_parent(VERSIONS_RAW), symbols=defs, session_start="07:00")
+    assert json.loads(metrics_out.read_text())["primary_not_front"] == {"2020-12-28": "ESM1"}
+    defs.write_bytes(DEFINITION.read_bytes())
+    result, _, metrics_out = run_file(work, as_parent(VERSIONS_RAW), symbols=defs, session_start="07:00")
+    assert json.loads(metrics_out.read_text())["primary_not_front"] == {} and set(result.bars["symbol"]) == {"ESH1"}
+
+
+def another_product(work, monkeypatch):
+    for data, problem in ((as_parent(VERSIONS_RAW, "NQ.FUT"), "symbol(s) NQ.FUT are not ES futures"),
+                          (as_parent(VERSIONS_RAW, dataset="XNAS.ITCH"), "dataset XNAS.ITCH, expected GLBX.MDP3")):
+        expect_error(RawDataError, lambda: run_file(work, data, session_start="07:00"), "month 2020-12",
+                     "rule 'product'", problem)
+        (work / "other.dbn.zst").write_bytes(data)
+        line = one_line_error(es(work, "ingest", "other.dbn.zst", "--params-dir", str(REPO_PARAMS)))
+        assert line == f"error: other.dbn.zst, rule 'product': {problem}" + line.split(problem, 1)[1]
+    (work / "xnas.dbn.zst").write_bytes(XNAS_DEFINITION.read_bytes())
+    expect_error(RawDataError, lambda: run_file(work, as_parent(VERSIONS_RAW), symbols=work / "xnas.dbn.zst",
+                                                session_start="07:00"),
+                 f"{work}/xnas.dbn.zst", "rule 'product'", "dataset XNAS.ITCH")
+
+
+# ---------------------------------------------------------------- issue 20: one line, not a traceback
+
+def not_dbn_names_no_object(work, monkeypatch):
+    (work / "notes.dbn.zst").write_text("date,open,high\n")
+    line = one_line_error(es(work, "ingest", "notes.dbn.zst", "--params-dir", str(REPO_PARAMS)))
+    assert line == "error: notes.dbn.zst, rule 'not_dbn': not a DBN file: it does not start with DBN's signature " \
+                   "(it starts b'date,ope')"
+
+
+def mixed_schemas(work, monkeypatch):
+    (work / "mixed.dbn.zst").write_bytes(with_mixed_schemas(VERSIONS_RAW, DEFINITION))
+    line = one_line_error(es(work, "ingest", "mixed.dbn.zst", "--params-dir", str(REPO_PARAMS)))
+    assert line == "error: mixed.dbn.zst, rule 'schema': expected schema ohlcv-1s, found several schemas " \
+                   "(its header names none)"
+
+
+def renamed_key(work, monkeypatch):
+    params = params_with(work)
+    (params / "label.yaml").write_text((params / "label.yaml").read_text().replace("timeout_seconds:", "timeout_secs:"))
+    line = one_line_error(es(work, "decay", "--out", "d.csv", "--params-dir", str(params)))
+    assert "label.timeout_seconds must be a value (the key is missing; label.timeout_secs is there instead" in line
+    assert not (work / "d.csv").exists()
+
+
+def debug_shows_the_real_traceback(work, monkeypatch):
+    """In a notebook with ES_PIPELINE_DEBUG=1: IPython's traceback of the error, not NotImplementedError.
+    And the stage log holds no kernel transport warning (kernels talk over IPC sockets)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("from es_pipeline.core.errors import ParamsError\n"
+                                           "raise ParamsError('params/label.yaml', 'label.timeout_seconds', 'set', 0)")],
+                      metadata={"kernelspec": {"name": "es-pipeline", "display_name": "es-pipeline", "language": "python"}})
+    nbformat.write(nb, work / "nb.ipynb")
+    for debug, shown in (("1", "Traceback"), ("0", "ParamsError: params/label.yaml: label.timeout_seconds must be")):
+        run = es(work, "notebook", "nb.ipynb", "out.ipynb", "--html", "out.html", **{DEBUG_ENV: debug})
+        assert run.returncode != 0 and "without encryption" not in run.stderr, run.stderr
+        cell = next(c for c in nbformat.read(work / "out.ipynb", as_version=4).cells if c.cell_type == "code")
+        text = "\n".join(cell.outputs[0].traceback)
+        assert shown in text and "NotImplementedError" not in text and "label.timeout_seconds" in text
+
+
 CASES = {f.__name__: f for f in (
     parent_without_definitions, header_without_records, outage_hole, opening_from_overnight, null_price,
     every_broken_rule, dropped_rows_warn, wrong_schema, truncated, truncated_record, empty_file, disk_full,
-    wrong_month, bad_rows, conflicting_duplicates, dataset_row_mismatch, flat_atr_percentile,
+    wrong_month, bad_rows, conflicting_duplicates, dataset_row_mismatch, flat_atr_percentile, read_only_folder,
+    prune_keeps_what_current_stages_write, failed_stage_keeps_its_outputs, killed_stage_outputs_come_back,
+    unchanged_inputs_skip_the_stage, second_repro_is_refused, bad_params_yaml_in_repro,
+    missing_cache_object_is_a_mismatch, definition_read_even_with_raw_symbols, definition_of_another_month,
+    another_product, not_dbn_names_no_object, mixed_schemas, renamed_key, debug_shows_the_real_traceback,
 )}
 
 
