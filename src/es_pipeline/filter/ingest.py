@@ -119,11 +119,17 @@ def check_product(store: db.DBNStore, name: str, root: str, symbols: list[str] |
         raise RawDataError(name, problem, rule="product")
 
 
+def symbols_by_id(records: np.ndarray) -> dict[int, str]:
+    """instrument_id -> raw symbol of decoded definition records (any DBN version)."""
+    return dict(zip(records["instrument_id"].astype(int).tolist(),
+                    np.char.decode(records["raw_symbol"], "ascii").tolist(), strict=True))
+
+
 def _definition_symbols(definition: Path | bytes, name: str, root: str) -> dict[int, str]:
     store, records = open_store(definition, name, dbn.Schema.DEFINITION)
-    raw_symbols = np.char.decode(records["raw_symbol"], "ascii").tolist()
-    check_product(store, name, root, raw_symbols)
-    return dict(zip(records["instrument_id"].astype(int).tolist(), raw_symbols, strict=True))
+    symbols = symbols_by_id(records)
+    check_product(store, name, root, sorted(set(symbols.values())))
+    return symbols
 
 
 def definition_path_for(path: str | Path) -> Path:

@@ -14,9 +14,12 @@ from es_pipeline.filter.ingest import (
     RAW_COLUMNS,
     UNDEF_PRICE_POINTS,
     definition_path_for,
+    open_store,
     read_raw,
+    symbols_by_id,
 )
-from tests.unit.dbn_edits import as_parent, header_only, with_record_prices
+from tests.conftest import DATABENTO_FIXTURES, REPO_ROOT
+from tests.unit.dbn_edits import as_parent, header_only, in_version, streamed, with_record_prices
 
 
 def test_reads_the_real_ohlcv_1s_sample(databento_fixtures):
@@ -155,3 +158,62 @@ def test_undefined_price_sentinel_is_kept_recognisable(databento_fixtures):
     raw = read_raw(with_record_prices(databento_fixtures / "test_data.ohlcv-1s.dbn.zst", high=dbn.UNDEF_PRICE),
                    name="x.ohlcv-1s.dbn.zst")
     assert (raw["high"] == UNDEF_PRICE_POINTS).all()
+
+
+# ---------------------------------------------------------------- every DBN version a 15-year archive holds
+
+VERSIONS = DATABENTO_FIXTURES / "versions"
+
+
+def in_params(tmp_path, **filter_changes):
+    """The repository's params with some filter keys changed (the samples trade at 07:00 CT)."""
+    import yaml
+
+    folder = tmp_path / "params"
+    shutil.copytree(REPO_ROOT / "params", folder, dirs_exist_ok=True)
+    data = yaml.safe_load((folder / "filter.yaml").read_text())
+    data["filter"].update(filter_changes)
+    (folder / "filter.yaml").write_text(yaml.safe_dump(data))
+    return folder
+
+
+def filtered(tmp_path, data: bytes, name: str) -> pd.DataFrame:
+    from es_pipeline.filter import stage
+
+    raw = tmp_path / name
+    raw.write_bytes(data)
+    return stage.run(raw, "2020-12", tmp_path / f"{name}.parquet", None,
+                     in_params(tmp_path, session_start="07:00")).bars
+
+
+@pytest.mark.parametrize("name", ["test_data.ohlcv-1s.v1.dbn.zst", "test_data.ohlcv-1s.v2.dbn.zst",
+                                  "test_data.ohlcv-1s.dbn"])
+def test_every_dbn_version_decodes_and_filters_to_the_same_bars(tmp_path, name):
+    v3 = (VERSIONS / "test_data.ohlcv-1s.v3.dbn.zst").read_bytes()
+    expected = read_raw(v3, name="v3")
+    assert expected["symbol"].tolist() == ["ESH1"] * 2 and expected["close"].tolist() == [372050.0] * 2
+    pd.testing.assert_frame_equal(read_raw((VERSIONS / name).read_bytes(), name=name), expected)
+    pd.testing.assert_frame_equal(filtered(tmp_path, (VERSIONS / name).read_bytes(), name),
+                                  filtered(tmp_path, v3, "v3.dbn.zst"))
+
+
+@pytest.mark.parametrize("name", ["test_data.definition.v1.dbn.zst", "test_data.definition.v2.dbn.zst",
+                                  "test_data.definition.v3.dbn.zst", "test_data.definition.dbn"])
+def test_definitions_map_ids_to_symbols_in_every_version(name):
+    store, records = open_store((VERSIONS / name).read_bytes(), name, dbn.Schema.DEFINITION)
+    assert symbols_by_id(records) == {6819: "MSFT", 6830: "MSFT"} and store.metadata.dataset == "XNAS.ITCH"
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_generated_month_reads_the_same_under_a_v1_or_v2_header_and_a_streamed_frame(tmp_path, version):
+    """Databento's downloads are streamed zstd frames that do not record their size; old ones have v1/v2 headers."""
+    from es_pipeline.synth import generate_month
+
+    path = tmp_path / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
+    generate_month("2025-12", path, days=1)
+    expected = read_raw(path.read_bytes(), name="v3")
+    older = streamed(in_version(path, version))
+    assert zstandard.get_frame_parameters(older).content_size == zstandard.CONTENTSIZE_UNKNOWN
+    assert zstandard.get_frame_parameters(path.read_bytes()).content_size != zstandard.CONTENTSIZE_UNKNOWN
+    assert open_store(older, "older")[0].metadata.version == version
+    pd.testing.assert_frame_equal(read_raw(older, name="older"), expected)
