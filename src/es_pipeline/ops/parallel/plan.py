@@ -81,7 +81,7 @@ def plan(root: str | Path) -> Plan:
         return _plan(root)
     except DvcException as exc:
         raise PipelineError(f"dvc status in {root}: {str(exc).splitlines()[0]}") from exc
-    except OSError as exc:  # what the remote's filesystem raised while DVC hashed a remote://raw dependency
+    except Exception as exc:  # what the remote's filesystem (s3fs, botocore) raised while DVC hashed a remote://raw dependency
         raise PipelineError(f"dvc status in {root}: a remote dependency cannot be read: {storage_failure(exc)}") from exc
 
 

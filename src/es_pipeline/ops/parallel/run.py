@@ -16,6 +16,7 @@ a rerun does only what is left because only successful stages were recorded.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -188,8 +189,10 @@ def _repro(jobs: int | None, scheduler: str | None, git_remote: str | None, root
             raise PipelineError(f"no Dask worker joined the scheduler {scheduler} within 300 s") from None
         cluster = None
     else:
+        # silence_logs: a failed stage is reported once, in the summary; Dask's own "Compute Failed" log
+        # of the same exception printed a Python traceback per failed stage
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address="127.0.0.1:0")
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
         client = Client(cluster)
     try:
         outcome = run_parallel(client, todo, root, git_remote, echo=lambda line: print(line, flush=True))

@@ -78,10 +78,10 @@ def _unchanged(task: StageTask, start: float, lock: dict[str, Any]) -> dict[str,
 
 
 def _workspace_hashes(root: Path, task: StageTask) -> dict[str, str]:
-    """md5 (as DVC computes it) of each recorded input that is a file in the workspace now."""
+    """md5 (as DVC computes it) of each recorded input as the workspace holds it now ("" if it is not a file)."""
     from dvc_data.hashfile.hash import file_md5
 
-    return {path: file_md5(str(root / path)) for path, _ in task.recorded if (root / path).is_file()}
+    return {path: file_md5(str(root / path)) if (root / path).is_file() else "" for path, _ in task.recorded}
 
 
 def run_here(root: str, task: StageTask, *upstream: dict[str, Any]) -> dict[str, Any]:
