@@ -89,10 +89,8 @@ def storage_failure(exc: BaseException) -> str:
     if names & {"NoCredentialsError", "PartialCredentialsError", "NoAuthTokenError"}:
         return ("no credentials for this remote: set them for DVC (e.g. `dvc remote modify --local raw "
                 "access_key_id ...`), an AWS profile or the AWS_* environment variables")
-    if "SignatureDoesNotMatch" in text or "InvalidAccessKeyId" in text:
-        return "credentials refused: the access key or secret for this remote is wrong"
     if isinstance(exc, PermissionError) or "AccessDenied" in text or "Forbidden" in text:
-        return "access denied: the credentials in use may not read this object"
+        return "access denied: the credentials in use are wrong (key or secret) or may not read this object"
     if (names & {"EndpointConnectionError", "ConnectTimeoutError", "ClientConnectorError"}
             or isinstance(exc, ConnectionError) or "Could not connect" in text):
         return "cannot connect to the storage endpoint (is it running and is endpointurl right?)"
