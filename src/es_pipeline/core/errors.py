@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ class PipelineError(Exception):
     """Base class for every error the pipeline raises on bad input or bad configuration."""
 
     @property
-    def _render_traceback_(self):
+    def _render_traceback_(self) -> Callable[[], list[str]]:
         """IPython (so a papermill notebook) shows the one-line message, not a traceback.
 
         The message already names the file, key or rule; the stack adds nothing for a user.

@@ -19,7 +19,7 @@ ADVICE = {"disk_full": "free space and rerun", "read_only": "the file system is 
 
 def write_error(path: Path, exc: OSError) -> OutputWriteError:
     """An OS error while writing ``path`` as one line: the file, the rule, what was (not) written."""
-    rule = WRITE_RULES.get(exc.errno, "write_failed")
+    rule = WRITE_RULES.get(exc.errno or 0, "write_failed")
     reason = (exc.strerror or str(exc)).lower()
     return OutputWriteError(str(path), f"{reason}; this file was not written (a previous version, if any, is "
                                        f"unchanged): {ADVICE.get(rule, 'check the folder and rerun')}", rule=rule)

@@ -139,7 +139,7 @@ def expiry_label(expiry_month: int) -> str:
     return f"{expiry_month // 12:04d}-{expiry_month % 12 + 1:02d}" if expiry_month >= 0 else ""
 
 
-def not_front(symbols, session_dates, root: str) -> np.ndarray:
+def not_front(symbols: Symbols, session_dates: pd.Series | pd.DatetimeIndex | np.ndarray, root: str) -> np.ndarray:
     """True where an outright is not a front contract for its session's month.
 
     The front is the first quarterly expiry (H, M, U, Z) not before the session's month; in an

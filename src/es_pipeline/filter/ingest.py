@@ -64,7 +64,7 @@ def _decoder_text(exc: BaseException) -> str:
 
 
 def open_store(source: str | Path | bytes | BinaryIO, name: str | None = None,
-               schema: dbn.Schema | None = None) -> tuple[db.DBNStore, np.ndarray]:
+               schema: str | None = None) -> tuple[db.DBNStore, np.ndarray]:
     """Decode a DBN file/bytes/stream (store + records), turning every decoder complaint into an error.
 
     With ``schema``, a file of another schema, or of several (a header naming none), is refused
@@ -92,7 +92,7 @@ def open_store(source: str | Path | bytes | BinaryIO, name: str | None = None,
     return store, records.reshape(-1)  # a header without records decodes to shape (0, 1)
 
 
-def _outside_product(metadata, symbols: list[str], root: str) -> str | None:
+def _outside_product(metadata: dbn.Metadata, symbols: list[str], root: str) -> str | None:
     """Why a file is not the configured product's (None if it is): Databento dataset and symbols' root."""
     if metadata.dataset != DATASET:
         return f"dataset {metadata.dataset}, expected {DATASET} (CME Globex futures)"
@@ -157,14 +157,15 @@ def instrument_symbols(store: db.DBNStore, name: str, definition: Path | bytes |
     contracts by instrument id (``contracts.instrument_symbol``).
     """
     given = isinstance(definition, bytes) or (isinstance(definition, Path) and definition.exists())
-    defined = _definition_symbols(definition, definition_name, root) if given else None
+    defined = _definition_symbols(definition, definition_name, root) if definition is not None and given else None
     if store.metadata.stype_in == dbn.SType.PARENT:
         return defined
     mapped = _mapped_symbols(store)
     check_product(store, name, root, sorted(set(mapped.values())))
-    differ = sorted(i for i, s in mapped.items() if defined and i in defined and defined[i] != s)
+    known = defined or {}
+    differ = sorted(i for i, s in mapped.items() if known.get(i, s) != s)
     if differ:
-        raise RawDataError(definition_name, f"instrument {differ[0]} is {defined[differ[0]]} here but "
+        raise RawDataError(definition_name, f"instrument {differ[0]} is {known[differ[0]]} here but "
                            f"{mapped[differ[0]]} in {name} ({len(differ)} instrument(s) differ)", rule="symbology")
     return mapped
 

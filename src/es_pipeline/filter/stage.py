@@ -41,7 +41,7 @@ def run(*, raw: str | Path, month: str, out: str | Path, metrics_out: str | Path
     source = str(raw)
     try:
         with timed(f"read {source}"):
-            frame = read_raw(raw, month, symbols, params.market.root_symbol)
+            frame = read_raw(raw, month, symbols, market.root_symbol)
             log.info("read %s: %s records, %s symbols", source, f"{len(frame):,}", frame["symbol"].nunique())
     except RawDataError as exc:
         raise exc.in_month(month) from None
@@ -66,7 +66,8 @@ def _log_month(m: dict, month: str, long_gaps_dropped: bool) -> None:
             log.warning("month %s: %s: %s", month, key.replace("_", " "), ", ".join(m[key]))
     if m["primary_not_front"]:
         log.warning("month %s: the primary is not the front contract on %s: its symbols may come from another "
-                    "month's definition file", month, ", ".join(f"{d} ({s})" for d, s in m["primary_not_front"].items()))
+                    "month's definition file", month,
+                    ", ".join(f"{d} ({s})" for d, s in m["primary_not_front"].items()))
     if m["symbology"] == "instrument_id":
         log.warning("month %s ran without definitions: contracts are told apart by instrument id (symbol "
                     "'id:<n>') and spreads from outrights by price", month)

@@ -134,8 +134,7 @@ def test_notebooks_show_a_params_error_as_one_line(monkeypatch):
     assert error._render_traceback_() == [
         "ParamsError: params/label.yaml: label.timeout_seconds must be an integer in [1, 86400], got -5"]
     monkeypatch.setenv("ES_PIPELINE_DEBUG", "1")
-    with pytest.raises(NotImplementedError):
-        error._render_traceback_()
+    assert not hasattr(error, "_render_traceback_")  # IPython then shows its full traceback
 
 
 def test_a_renamed_key_names_both_the_missing_key_and_the_unknown_one(params_dir):

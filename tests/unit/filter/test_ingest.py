@@ -182,8 +182,8 @@ def filtered(tmp_path, data: bytes, name: str) -> pd.DataFrame:
 
     raw = tmp_path / name
     raw.write_bytes(data)
-    return stage.run(raw, "2020-12", tmp_path / f"{name}.parquet", None,
-                     in_params(tmp_path, session_start="07:00")).bars
+    return stage.run(raw=raw, month="2020-12", out=tmp_path / f"{name}.parquet",
+                     params_dir=in_params(tmp_path, session_start="07:00")).bars
 
 
 @pytest.mark.parametrize("name", ["test_data.ohlcv-1s.v1.dbn.zst", "test_data.ohlcv-1s.v2.dbn.zst",

@@ -81,8 +81,9 @@ def plan(root: str | Path) -> Plan:
         return _plan(root)
     except DvcException as exc:
         raise PipelineError(f"dvc status in {root}: {str(exc).splitlines()[0]}") from exc
-    except Exception as exc:  # what the remote's filesystem (s3fs, botocore) raised while DVC hashed a remote://raw dependency
-        raise PipelineError(f"dvc status in {root}: a remote dependency cannot be read: {storage_failure(exc)}") from exc
+    except Exception as exc:  # what the remote's filesystem (s3fs, botocore) raised hashing a remote://raw dep
+        raise PipelineError(f"dvc status in {root}: a remote dependency cannot be read: "
+                            f"{storage_failure(exc)}") from exc
 
 
 def _plan(root: str | Path) -> Plan:

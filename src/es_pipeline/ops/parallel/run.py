@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from es_pipeline.core.errors import PipelineError
-from es_pipeline.core.params import load_params
+from es_pipeline.core.params import load_market, load_months, load_step
 from es_pipeline.ops.parallel.lock import workspace_lock
 from es_pipeline.ops.parallel.outputs import restore_leftovers
 from es_pipeline.ops.parallel.plan import Plan, StageTask, plan
@@ -147,6 +147,17 @@ def run_parallel(client: Client, todo: Plan, root: str | Path = ".", git_remote:
     return outcome
 
 
+PARAM_STEPS = ("filter", "label", "featurize", "dataset", "report")
+
+
+def check_params(params_dir: Path) -> None:
+    """Every params file, validated before DVC reads any: a bad value or a YAML error is one line."""
+    load_market(params_dir)
+    load_months(params_dir)
+    for step in PARAM_STEPS:
+        load_step(step, params_dir)
+
+
 def repro(jobs: int | None = None, scheduler: str | None = None, git_remote: str | None = None,
           root: str | Path = ".") -> int:
     """The CLI entry: one run per workspace at a time (``workspace_lock``), then ``_repro``."""
@@ -155,7 +166,7 @@ def repro(jobs: int | None = None, scheduler: str | None = None, git_remote: str
         restored = restore_leftovers(root)
         if restored:
             print(f"put back {len(restored)} output(s) a killed run had set aside: {', '.join(restored)}", flush=True)
-        load_params(root / "params")  # a bad value or a YAML error: one line, before DVC reads params/
+        check_params(root / "params")
         return _repro(jobs, scheduler, git_remote, root)
 
 
