@@ -409,6 +409,7 @@ def debug_shows_the_real_traceback(work, monkeypatch):
     for debug, shown in (("1", "Traceback"), ("0", "ParamsError: params/label.yaml: label.timeout_seconds must be")):
         run = es(work, "notebook", "nb.ipynb", "out.ipynb", "--html", "out.html", **{DEBUG_ENV: debug})
         assert run.returncode != 0 and "without encryption" not in run.stderr, run.stderr
+        assert "KeyboardInterrupt" not in run.stderr, run.stderr
         cell = next(c for c in nbformat.read(work / "out.ipynb", as_version=4).cells if c.cell_type == "code")
         text = "\n".join(cell.outputs[0].traceback)
         assert shown in text and "NotImplementedError" not in text and "label.timeout_seconds" in text

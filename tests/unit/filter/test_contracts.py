@@ -16,6 +16,7 @@ from es_pipeline.filter.contracts import (
     expiry_months,
     instrument_numbers,
     instrument_symbol,
+    not_front,
 )
 
 
@@ -81,3 +82,13 @@ def test_expiry_orders_front_before_next_and_marks_non_outrights():
     assert front < nxt
     assert spread == other == -1
     assert expiry_label(-1) == ""
+
+
+@pytest.mark.parametrize(("symbol", "day", "odd"), [
+    ("ESH6", "2026-01-05", False), ("ESM6", "2026-01-05", True),  # January trades March
+    ("ESH6", "2026-03-16", False), ("ESM6", "2026-03-16", False),  # March: before or after the roll
+    ("ESU6", "2026-03-16", True), ("ESH6", "2025-12-15", False), ("ESZ25", "2025-12-01", False),
+    ("ESZ5", "2025-11-03", False), ("ESH6", "2025-11-03", True), ("id:7", "2026-01-05", False),
+])
+def test_a_primary_fits_its_month_only_as_a_front_contract(symbol, day, odd):
+    assert not_front([symbol], pd.DatetimeIndex([day]), "ES").tolist() == [odd]

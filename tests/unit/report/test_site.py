@@ -56,6 +56,15 @@ def test_a_month_run_without_definitions_is_flagged():
     assert not named.cells["contract / roll"].problem
 
 
+def test_a_primary_that_is_not_the_front_contract_is_flagged():
+    """ESM6 in January: the definition file named the month's ids after another month's contracts."""
+    summary = filter_summary(symbology="raw_symbol", primary={"2026-01-05": "ESM6"},
+                             primary_not_front={"2026-01-05": "ESM6"})
+    cell = site.month_row("2026-01", {"filter": summary, "label": LABEL, "featurize": FEATURES}, MODES).cells[
+        "contract / roll"]
+    assert cell.problem.startswith("not the front contract on 2026-01-05 (ESM6)")
+
+
 def test_a_month_no_stage_has_run_for_is_listed_as_not_run(tmp_path):
     (tmp_path / "filter").mkdir()
     (tmp_path / "filter" / "2025-11.json").write_text(json.dumps(filter_summary()))
