@@ -56,14 +56,21 @@ def progress(result: subprocess.CompletedProcess) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.startswith("[")]
 
 
-def readme_block(heading: str) -> list[str]:
-    """The commands of the first bash block after a README heading, without comment lines."""
-    block = (REPO_ROOT / "README.md").read_text().split(heading, 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
-    return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
-
-
-def command(line: str) -> str:
-    return line.split("  #", 1)[0].strip()
+def readme_blocks(heading: str) -> list[list[str]]:
+    """The commands of each bash block in a README section (up to the next heading of its level)."""
+    level, blocks, inside, fence = len(heading.split()[0]), [], False, None
+    for line in (REPO_ROOT / "README.md").read_text().splitlines():
+        if line.startswith("```"):
+            fence = None if fence is not None else line
+            if fence == "```bash" and inside:
+                blocks.append([])
+        elif fence is None and line.startswith("#"):
+            if inside and len(line.split()[0]) <= level:
+                break
+            inside = inside or line.startswith(heading)
+        elif inside and fence == "```bash" and line.strip() and not line.startswith("#"):
+            blocks[-1].append(line.split("  #", 1)[0].strip())
+    return blocks
 
 
 @pytest.mark.parametrize(("name", "old", "new"), [
@@ -151,24 +158,27 @@ def test_a_second_run_in_the_workspace_is_refused_in_one_line(project):
 
 
 def test_readme_go_back_after_a_workspace_experiment(project):
-    """`dvc exp run` in the workspace, then the README's way back: core.autostage staged the new dvc.lock."""
-    project.dvc("exp", "run", "-n", "t600", "-S", "params/label.yaml:label.timeout_seconds=600")
+    """An experiment in the workspace, then the README's way back: core.autostage staged the new dvc.lock."""
+    commands = [c for block in readme_blocks("## Experiments") for c in block]
+    project.run("bash", "-c", next(c for c in commands if " exp run -n " in c and "--queue" not in c))
     assert project.git("status", "--porcelain", "--untracked-files=no").stdout  # the experiment's results
-    lines = readme_block("## Experiments")
-    back = lines[lines.index(next(line for line in lines if line.startswith("dvc exp remove"))) + 1:]
-    project.dvc("exp", "remove", "t600")
-    for line in back:
-        project.run("bash", "-c", command(line))
-    assert project.git("status", "--porcelain", "--untracked-files=no").stdout == ""
-    assert project.changed_stages() == set()
+    for back in [c for c in commands if "dvc checkout" in c]:
+        project.run("bash", "-c", back)
+        assert project.git("status", "--porcelain", "--untracked-files=no").stdout == ""
+        assert project.changed_stages() == set()
 
 
 def test_readme_adding_a_month_never_pushes_a_corrupt_object(project):
+    """The README's commands, with a byte flipped in the new month's cache object before the push.
+
+    Outputs are hard links into the cache, so the workspace file is corrupt too: the repair is
+    the README's for an output without a good copy (verify --repair drops it, dvc repro -f rebuilds).
+    """
     project.generate("2026-01", days=1)
-    lines = [command(line) for line in readme_block("### Adding a month")]
-    push = next(line for line in lines if "push" in line)
-    assert push == "es-pipeline push" and not [line for line in lines if line.startswith("dvc push")]
-    for line in lines[: lines.index(push)]:
+    commands = readme_blocks("### Adding a month")[0]
+    push = next(c for c in commands if "push" in c)
+    assert push == "es-pipeline push" and not [c for c in commands if c.startswith("dvc push")]
+    for line in commands[: commands.index(push)]:
         project.run("bash", "-c", line)
     lock = yaml.safe_load((project.root / "dvc.lock").read_text())["stages"]
     md5 = next(o["md5"] for o in lock["filter@2026-01"]["outs"] if o["path"].endswith(".parquet"))
@@ -181,8 +191,9 @@ def test_readme_adding_a_month_never_pushes_a_corrupt_object(project):
     refused = project.run("bash", "-c", push, check=False)
     assert refused.returncode != 0 and f"cache {obj} (data/filtered/2026-01.parquet)" in refused.stderr
     assert not remote.exists()
-    project.es("verify", "--repair")
-    for line in lines[lines.index(push):]:
+    assert "removed:  data/filtered/2026-01.parquet" in project.es("verify", "--repair", check=False).stdout
+    project.dvc("repro", "-f", "-s", "filter@2026-01")
+    for line in commands[commands.index(push):]:
         project.run("bash", "-c", line)
     assert remote.exists() and project.git("status", "--porcelain", "--untracked-files=no").stdout == ""
 
