@@ -305,6 +305,11 @@ def second_repro_is_refused(work, monkeypatch):
         assert holder.stdout.readline() == "held\n"
         line = one_line_error(es(work, "repro", "--jobs", "1"))
         assert line.startswith(f"error: another es-pipeline repro (PID {holder.pid}) is running in {work}")
+        shutil.copytree(REPO_PARAMS, work / "params")
+        before = (work / "params/label.yaml").read_text()
+        line = one_line_error(es(work, "exp", "run", "-S", "params/label.yaml:label.timeout_seconds=600",
+                                 "--jobs", "1"))
+        assert f"(PID {holder.pid})" in line and (work / "params/label.yaml").read_text() == before  # not applied
     finally:
         holder.stdin.close()
         holder.wait()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from es_pipeline.core.errors import PipelineError
+from es_pipeline.ops.parallel.lock import workspace_lock
 
 WORKING_COPIES = Path(".dvc") / "tmp" / "es-pipeline-exps"  # git-ignored, and never part of DVC's workspace
 QUEUE = Path(".dvc") / "tmp" / "es-pipeline-queue.json"
@@ -82,11 +83,15 @@ def save(root: Path, name: str | None) -> str:
 
 
 def run_in_workspace(experiment: Experiment, reproduce: Callable[[], int], root: Path = Path(".")) -> str | None:
-    """Apply, reproduce, save: the workspace is left in the experiment's state, as ``dvc exp run`` leaves it."""
-    apply(root, experiment)
-    if reproduce() != 0:
-        return None
-    return save(root, experiment.name)
+    """Apply, reproduce, save: the workspace is left in the experiment's state, as ``dvc exp run`` leaves it.
+
+    All under the workspace's repro lock: a run already going there is never handed changed params.
+    """
+    with workspace_lock(root):
+        apply(root, experiment)
+        if reproduce() != 0:
+            return None
+        return save(root, experiment.name)
 
 
 def _git(root: Path, *args: str) -> str:

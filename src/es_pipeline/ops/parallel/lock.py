@@ -18,11 +18,16 @@ from pathlib import Path
 from es_pipeline.core.errors import PipelineError
 
 LOCK_FILE = Path(".dvc") / "tmp" / "es-pipeline-repro.lock"
+_held: set[Path] = set()  # workspaces this process holds: an experiment's apply, repro and save nest
 
 
 @contextmanager
 def workspace_lock(root: Path) -> Iterator[None]:
     """Hold the workspace's repro lock, or refuse in one line naming the running run's PID."""
+    root = root.resolve()
+    if root in _held:
+        yield
+        return
     path = root / LOCK_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -33,10 +38,12 @@ def workspace_lock(root: Path) -> Iterator[None]:
         os.close(fd)
         raise PipelineError(f"another es-pipeline repro (PID {holder}) is running in {root}; wait for it "
                             f"to finish (lock {path})") from None
+    _held.add(root)
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
+        _held.discard(root)
         os.ftruncate(fd, 0)
         os.close(fd)
