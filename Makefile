@@ -42,9 +42,10 @@ push: setup
 pages: setup
 	dvc ls -R --dvc-only . reports | sed 's|^|reports/|' | xargs dvc pull
 
-# experiments side by side, narrow enough for a 200-column terminal: the parameters that differ,
-# the headline win rates (always) and rows/sessions/filled share when they differ; no hashes
-COMPARE := dvc exp show --no-pager --only-changed --keep '^win\.' --drop 'Created|State|Executor|sanity|months\.|.*/'
+# experiments side by side, narrow enough for a 200-column terminal: the parameters that differ, the
+# overall win rate and the baseline model's scores (always), rows/sessions/filled share and the number
+# of scored modes when they differ; no hashes, no per-mode win rates (dvc metrics diff shows them)
+COMPARE := dvc exp show --no-pager --only-changed --keep '^(win\.all|model\.(auc|logloss|win|top_win|ticks|top_ticks))' --drop 'Created|State|Executor|sanity|months\.|win\.(?!all)|.*/'
 compare: setup
 	$(COMPARE)
 

@@ -93,7 +93,7 @@ def test_pull_fetches_every_page_without_the_data(project):
     project.git("checkout", "--", "reports")  # the .gitignore files, as in a fresh clone
     project.run("sh", "-c", PULL_PAGES)
     pages = sorted(p.relative_to(project.root).as_posix() for p in (project.root / "reports").rglob("*.htm*"))
-    assert pages == sorted(["reports/index.html", "reports/pipeline.html", "reports/report.html"]
+    assert pages == sorted(["reports/index.html", "reports/pipeline.html", "reports/report.html", "reports/model.html"]
                            + [f"reports/{s}/{m}.html" for s in PAGES for m in MONTHS])
     assert all((project.root / "reports" / s / f"{m}.ipynb").exists() for s in PAGES for m in MONTHS)
     assert not (project.root / "data").exists()

@@ -84,12 +84,14 @@ ENTRIES = {
     "decay": {"es_pipeline.dataset.decay"},
     "report": notebook_imports("report.ipynb") | RUNNER,
     "site": {"es_pipeline.report.site"},
+    "model": notebook_imports("model.ipynb") | RUNNER,
 }
+CODE_STAGES = (*FINGERPRINTED, "model")  # steps whose code and params reach their stages through code-<step>
 
 
 def code_stage(step: str) -> tuple[dict, set[str]]:
     """The stage declaring the step's code, and that code's entry points."""
-    if step in FINGERPRINTED:
+    if step in CODE_STAGES:
         return DVC["stages"][f"code-{step}"], ENTRIES[step] | {"es_pipeline.ops.fingerprint"}
     return DVC["stages"][step], ENTRIES[step]
 
@@ -116,6 +118,15 @@ def test_each_month_reads_its_steps_code_and_params_through_one_fingerprint(step
     assert not [d for d in month["deps"] if d.startswith(("${src}", "notebooks/", "params/"))]
     if step != "dataset":
         assert code["params"] and f"notebooks/{step}.ipynb" in code["deps"]
+
+
+def test_the_model_reads_its_code_and_params_through_one_fingerprint():
+    code, model = DVC["stages"]["code-model"], DVC["stages"]["model"]
+    assert "data/fingerprints/model.json" in model["deps"] and "params" not in model
+    assert not [d for d in model["deps"] if d.startswith(("${src}", "notebooks/", "params/model"))]
+    assert {"params/model.yaml": ["model"]} in code["params"] and "notebooks/model.ipynb" in code["deps"]
+    assert "es-pipeline notebook notebooks/model.ipynb reports/model.ipynb --html reports/model.html" in model["cmd"]
+    assert [next(iter(m)) for m in model["metrics"]] == ["metrics/model.json"]
 
 
 def test_notebook_stages_run_their_own_notebook_and_write_its_page():

@@ -8,6 +8,7 @@ The leading underscore keeps pyarrow/pandas from taking it for a data file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from es_pipeline.core.errors import StageInputError
 from es_pipeline.core.files import atomic_path
 from es_pipeline.core.logs import log
 from es_pipeline.core.params import load_months
-from es_pipeline.core.periods import months_ago
+from es_pipeline.core.periods import hive_partition, months_ago
 from es_pipeline.dataset import params as dataset_params
 
 DECAY_NAME = "_decay.csv"
@@ -46,14 +47,18 @@ def write_decay(months: list[str], params: dataset_params.DatasetParams, out: st
     return table
 
 
+def _read_decay(path: Path) -> pd.DataFrame:
+    decay_path = path / DECAY_NAME
+    if not decay_path.exists():
+        raise StageInputError(str(decay_path), "missing: run the decay stage (dvc repro decay)")
+    return pd.read_csv(decay_path, dtype={"year": "int32", "month": "int32"})
+
+
 def read_dataset(path: str | Path, columns: list[str] | None = None) -> pa.Table:
     """The dataset with decayed weights and a ``time_decay`` column, year/month from the paths."""
     path = Path(path)
     decay_path = path / DECAY_NAME
-    if not decay_path.exists():
-        raise StageInputError(str(decay_path), "missing: run the decay stage (dvc repro decay)")
-    decay = pa.Table.from_pandas(pd.read_csv(decay_path, dtype={"year": "int32", "month": "int32"}),
-                                 preserve_index=False)
+    decay = pa.Table.from_pandas(_read_decay(path), preserve_index=False)
     partitioning = pds.partitioning(pa.schema([("year", pa.int32()), ("month", pa.int32())]), flavor="hive")
     dataset = pds.dataset(str(path), format="parquet", partitioning=partitioning)
     wanted = None if columns is None else list(dict.fromkeys([*columns, "year", "month"]))
@@ -71,6 +76,30 @@ def read_dataset(path: str | Path, columns: list[str] | None = None) -> pa.Table
             joined = joined.set_column(index, name, pc.multiply(joined[name], joined["time_decay"]))
     return joined.sort_by([("year", "ascending"), ("month", "ascending"), ("ts_event", "ascending")]) \
         if "ts_event" in joined.column_names else joined
+
+
+def iter_months(path: str | Path, months: list[str], columns: list[str]) -> Iterator[tuple[str, pa.Table]]:
+    """``(month, table)`` for each month in turn, weights decayed: the reader for consumers that keep
+    only part of each month (the model stage samples rows), so no full-history table is ever built.
+
+    Rows stay in the partition's order (ts_event); only ``columns`` are read.
+    """
+    path = Path(path)
+    decay = _read_decay(path)
+    factors = {f"{y:04d}-{m:02d}": factor
+               for y, m, factor in zip(decay["year"], decay["month"], decay["time_decay"], strict=True)}
+    for month in months:
+        if month not in factors:
+            raise StageInputError(str(path / DECAY_NAME), f"no time decay for month {month}; rerun the decay stage")
+        folder = path / hive_partition(month)
+        if not folder.is_dir():
+            raise StageInputError(str(folder), f"missing: the dataset stage has not run for {month}")
+        table = pds.dataset(str(folder), format="parquet").to_table(columns=columns)
+        for name in table.column_names:
+            if name.startswith("weight_"):
+                index = table.schema.get_field_index(name)
+                table = table.set_column(index, name, pc.multiply(table[name], factors[month]))
+        yield month, table
 
 
 def run(*, out: str | Path = "data/dataset/_decay.csv", params_dir: str | Path = "params") -> None:

@@ -90,6 +90,11 @@ def summary_text(metrics_dir: str | Path = "metrics", reports_dir: str | Path = 
         f"report:              {reports}/report.html (and {reports}/report.ipynb)",
         "compare experiments: dvc exp run -S 'params/label.yaml:label.timeout_seconds=600' && make compare",
     ]
+    model = Path(metrics_dir) / "model_modes.json"
+    if model.exists():
+        reason = json.loads(model.read_text())["split"]["reason"]
+        lines.insert(-1, f"baseline model:      {reports}/model.html "
+                         + (f"(not trained: {reason})" if reason else "(headline scores: metrics/model.json)"))
     return "\n".join(lines)
 
 

@@ -1,10 +1,11 @@
 """``reports/experiments.html``: every experiment of the current baseline, side by side.
 
 ``dvc exp show`` lists ~1,430 columns at 185 months; this page shows what a comparison needs: the
-parameters that differ, the headline metrics (``metrics/summary.json``), the month-by-month win
-rate per mode for each experiment (inline SVG, drawn offline) and a link to each experiment's
-report page. Everything is read from git (each experiment's committed params, metrics and plot
-data) and the DVC cache (its report page), so no experiment has to be applied to be seen.
+parameters that differ, the headline metrics (``metrics/summary.json`` and the baseline model's
+``metrics/model.json``), the month-by-month win rate per mode for each experiment (inline SVG,
+drawn offline) and a link to each experiment's report page. Everything is read from git (each
+experiment's committed params, metrics and plot data) and the DVC cache (its report page), so no
+experiment has to be applied to be seen.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import yaml
 from es_pipeline.core.files import atomic_path
 from es_pipeline.core.logs import log
 
-PARAM_FILES = ("market", "filter", "label", "features", "dataset")
+PARAM_FILES = ("market", "filter", "label", "features", "dataset", "model")
+HEADLINE_FILES = ("metrics/summary.json", "metrics/model.json")
 REPORT_PAGE = "reports/report.html"
 
 
@@ -32,7 +34,7 @@ class Revision:
     name: str
     sha: str
     params: dict[str, Any]        # "label.timeout_seconds" -> value, every params file flattened
-    headline: dict[str, Any]      # metrics/summary.json flattened ("win.all" -> 0.27)
+    headline: dict[str, Any]      # the headline files flattened ("win.all" -> 0.27, "model.auc" -> 0.53)
     win_rate: pd.DataFrame        # one row per month, one column per mode
     report_md5: str | None        # the revision's reports/report.html in the DVC cache
 
@@ -62,14 +64,17 @@ def read_revision(root: Path, name: str, sha: str) -> Revision:
     for file in PARAM_FILES:
         text = _git_text(root, sha, f"params/{file}.yaml")
         params |= flatten(yaml.safe_load(text) or {}) if text else {}
-    summary = _git_text(root, sha, "metrics/summary.json")
+    headline: dict[str, Any] = {}
+    for name in HEADLINE_FILES:
+        text = _git_text(root, sha, name)
+        headline |= flatten(json.loads(text)) if text else {}
     rates = _git_text(root, sha, "plots/win_rate.csv")
     win_rate = (pd.read_csv(io.StringIO(rates)).pivot(index="month", columns="mode", values="win_rate")
                 if rates else pd.DataFrame())
     lock = yaml.safe_load(_git_text(root, sha, "dvc.lock") or "{}") or {}
     report = lock.get("stages", {}).get("report", {})
     md5 = next((o.get("md5") for o in report.get("outs", []) if o.get("path") == REPORT_PAGE), None)
-    return Revision(name, sha, params, flatten(json.loads(summary)) if summary else {}, win_rate, md5)
+    return Revision(name, sha, params, headline, win_rate, md5)
 
 
 def collect(root: Path) -> list[Revision]:

@@ -3,7 +3,7 @@
 Built only from the per-month stage summaries (``metrics/<stage>/<M>.json``), so it is cheap
 at 185 months: plain HTML, one table grouped by year, sortable by any column with a few
 lines of inline JavaScript, abnormal values highlighted, links to each month's three stage
-pages, the cross-month report and the pipeline graph. Nothing is loaded from the network.
+pages, the cross-month report, the baseline model's page and the pipeline graph. Nothing is loaded from the network.
 """
 
 from __future__ import annotations
@@ -174,7 +174,8 @@ def _td(cell: Cell, column: str) -> str:
             + (f' title="{html.escape(tip)}"' if tip else "") + f">{html.escape(cell.text)}</td>")
 
 
-def render_index(rows: list[MonthRow], report_href: str = "report.html", graph_href: str = "pipeline.html") -> str:
+def render_index(rows: list[MonthRow], report_href: str = "report.html", graph_href: str = "pipeline.html",
+                 model_href: str = "model.html") -> str:
     """The index page: one row per month, grouped by year (newest first), sortable, abnormal cells highlighted."""
     columns = list(rows[0].cells) if rows else []
     head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in ["month", *columns, "pages"])
@@ -195,7 +196,8 @@ def render_index(rows: list[MonthRow], report_href: str = "report.html", graph_h
 <html lang="en"><head><meta charset="utf-8"><title>es-pipeline: months</title>
 <style>{STYLE}</style></head><body>
 <h1>es-pipeline: {len(rows)} month(s)</h1>
-<nav><a href="{report_href}">cross-month report</a><a href="{graph_href}">pipeline graph</a></nav>
+<nav><a href="{report_href}">cross-month report</a><a href="{model_href}">baseline model</a>\
+<a href="{graph_href}">pipeline graph</a></nav>
 <p class="legend">Highlighted cells need a look ({flagged} month(s)); hover a cell for why, a win rate for its
 outcome mix. Click a column to sort within each year.
 <label><input type="checkbox" id="only-abnormal"> only months to check</label></p>

@@ -20,6 +20,7 @@ from es_pipeline.dataset.params import DatasetParams
 from es_pipeline.features.params import FeatureParams
 from es_pipeline.filter.params import FilterParams
 from es_pipeline.label.params import LabelParams
+from es_pipeline.model.params import ModelParams
 from tests.params import load_params
 
 REPO_PARAMS = Path(__file__).resolve().parents[3] / "params"
@@ -171,7 +172,8 @@ def _declarations(cls: type) -> list[tuple[str, Key]]:
     return found
 
 
-@pytest.mark.parametrize("cls", (MarketParams, MonthEntry, FilterParams, LabelParams, FeatureParams, DatasetParams))
+@pytest.mark.parametrize("cls", (MarketParams, MonthEntry, FilterParams, LabelParams, FeatureParams, DatasetParams,
+                                 ModelParams))
 def test_every_key_is_declared_once_with_its_help(cls):
     declared = _declarations(cls)
     assert declared and all(key.help.strip() for _, key in declared), [name for name, key in declared if not key.help]

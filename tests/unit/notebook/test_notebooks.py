@@ -11,7 +11,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[3] / "notebooks").glob("*.i
 
 
 def test_every_stage_has_a_notebook():
-    assert [p.stem for p in NOTEBOOKS] == ["featurize", "filter", "label", "report"]
+    assert [p.stem for p in NOTEBOOKS] == ["featurize", "filter", "label", "model", "report"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

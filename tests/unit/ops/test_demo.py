@@ -31,6 +31,10 @@ def test_summary_lists_months_modes_and_outputs(tmp_path):
     rates = {line.split()[0]: line.split()[1] for line in text.splitlines() if line.strip().startswith(MODES)}
     assert rates["high_vol_long"] == "1.0%"  # alphabetically first in the file, third printed
     assert "529,200" in text and "reports/report.html" in text and "reports/index.html" in text
+    assert "model.html" not in text  # no model stage has run
+    (tmp_path / "metrics" / "model_modes.json").write_text(json.dumps({"split": {"reason": "2 month(s) listed"}}))
+    text = summary_text(tmp_path / "metrics", "reports", tmp_path / "params", tmp_path / "plots")
+    assert "baseline model:      reports/model.html (not trained: 2 month(s) listed)" in text
 
 
 def test_local_remotes_are_pinned_absolute_and_others_left_alone(tmp_path):

@@ -16,6 +16,7 @@ def test_edges_and_columns_follow_the_data():
     assert after["label"] == ["code-label", "filter"] and after["featurize"] == ["code-featurize", "filter"]
     assert set(after["dataset"]) == {"code-dataset", "filter", "label", "featurize"}
     assert "dataset" in after["report"] and "decay" in after["report"]
+    assert set(after["model"]) == {"code-model", "dataset", "decay"}
     depth = pipeline_graph.depths(after)
     assert depth["code-filter"] == depth["code-label"] == 0 and depth["filter"] == 1
     assert depth["label"] == depth["featurize"] == 2 and depth["dataset"] == 3

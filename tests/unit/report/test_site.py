@@ -84,6 +84,7 @@ def test_index_groups_185_months_by_year_newest_first():
     assert page.count('<tr class="month') == 185
     assert page.index("2025 · 5 month(s)") < page.index("2010 · 12 month(s)")
     assert "http" not in page and "<script src" not in page
+    assert '<a href="model.html">baseline model</a>' in page
 
 
 def test_index_renders_185_rows_offline_and_sorts_in_the_browser(browser, tmp_path):
@@ -93,8 +94,8 @@ def test_index_renders_185_rows_offline_and_sorts_in_the_browser(browser, tmp_pa
         (tmp_path / stage).mkdir()
         for row in rows_for(185):
             (tmp_path / stage / f"{row.month}.html").write_text("<p>month</p>")
-    (tmp_path / "report.html").write_text("<p>report</p>")
-    (tmp_path / "pipeline.html").write_text("<p>graph</p>")
+    for page in ("report", "model", "pipeline"):
+        (tmp_path / f"{page}.html").write_text(f"<p>{page}</p>")
     report = browser.open(index)
     report.assert_clean()
     page = report.page
