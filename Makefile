@@ -5,7 +5,7 @@ PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup browser demo test bench bench-history bench-experiments compare clean pages push
+.PHONY: setup browser demo test bench bench-history bench-experiments bench-model compare clean pages push
 
 setup: $(STAMP)
 
@@ -62,6 +62,12 @@ bench-history: setup
 # make bench-experiments [START=2010-07] [END=2025-12] [JOBS=2]
 bench-experiments: setup
 	$(PYTHON) bench/experiments.py $(if $(START),--start $(START)) $(if $(END),--end $(END)) $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
+
+# the model stage over a faked 185-month history (not in CI; see bench/model.py):
+# make bench-model [START=2010-07] [END=2025-11] [PARTITION=a dataset part file to reuse]
+bench-model: setup
+	$(PYTHON) bench/model.py $(if $(START),--start $(START)) $(if $(END),--end $(END)) \
+	  $(if $(PARTITION),--partition $(PARTITION)) $(ARGS)
 
 # remove the demo's results and local storage (git-ignored files only; tracked metrics stay)
 clean:
