@@ -158,4 +158,4 @@ def test_prune_removes_outputs_and_lock_entries_of_unlisted_months(project):
                    "reports/featurize", "metrics/filter", "metrics/label", "metrics/featurize"):
         assert {p.stem for p in (project.root / folder).iterdir() if not p.name.startswith(".")} == {"2025-11"}
     assert not (project.root / "data" / "dataset" / "year=2025" / "month=12").exists()
-    assert project.changed_stages() == {"decay", "report", "site"}
+    assert project.changed_stages() == {"decay", "report", "site", "model"}

@@ -89,7 +89,7 @@ def test_experiment_reruns_label_and_what_follows_and_changes_metrics(project):
     baseline = project.read_json("metrics/summary.json")
     run = project.dvc("exp", "run", "-n", "short-timeout", "-S", "params/label.yaml:label.timeout_seconds=120")
     assert ran_stages(run.stdout) == {"code-label", "label@2025-11", "label@2025-12", "dataset@2025-11",
-                                      "dataset@2025-12", "report", "site"}
+                                      "dataset@2025-12", "report", "site", "model"}
     changed = project.read_json("metrics/summary.json")
     assert changed["win"] != baseline["win"]
     assert changed["rows"] == baseline["rows"]
@@ -107,8 +107,8 @@ def test_adding_a_month_runs_only_that_month_and_small_bookkeeping(project):
     project.generate("2026-01", days=1)
     project.es("months", "sync")
     new = {f"{stage}@2026-01" for stage in ("filter", "label", "featurize", "dataset")}
-    assert project.changed_stages() == new | {"decay", "report", "site"}
-    assert ran_stages(project.dvc("repro").stdout) == new | {"decay", "report", "site"}
+    assert project.changed_stages() == new | {"decay", "report", "site", "model"}
+    assert ran_stages(project.dvc("repro").stdout) == new | {"decay", "report", "site", "model"}
     after = project.snapshot("data/dataset/**/*.parquet")
     assert set(after) - set(partitions) == {"data/dataset/year=2026/month=01/part-0.parquet"}
     assert all(after[name] == data for name, data in partitions.items())  # no partition rewritten

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -63,9 +64,6 @@ with _hidden(UNUSED_OPTIONAL):
     import nbformat
     import papermill
 
-# kernel and runner talk over Unix sockets in the user's private runtime folder: no port opened, and no
-# "Kernel is running over TCP without encryption" warning in every stage log, hiding the real ones
-KERNEL_CONFIG = Config({"KernelManager": {"transport": "ipc"}})
 VOLATILE = ("start_time", "end_time", "duration")
 ADDED_BY_PAPERMILL = ("injected-parameters", "papermill-error-cell-tag")  # cells created with random ids
 WARM_UP_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"  # 1x1 px
@@ -158,6 +156,14 @@ def peak_rss_mb() -> float:
     return max(own, children)
 
 
+def kernel_config(sockets: str) -> Config:
+    """Kernel and runner talk over Unix sockets: no port opened, and no "Kernel is running over TCP
+    without encryption" warning in every stage log, hiding the real ones. The sockets live in a folder
+    of this run's own (``ip``): jupyter_client's default, ``kernel-ipc-<n>`` in the working folder, is
+    shared by every stage of a project, and two kernels started at once took the same sockets."""
+    return Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}})
+
+
 def run(notebook: str, output: str, html: str, parameters: dict[str, str], kernel: str = "es-pipeline",
         cwd: str = ".") -> None:
     """Execute ``notebook`` into ``output`` (.ipynb) and ``html``; if a cell failed, raise after writing both.
@@ -175,13 +181,14 @@ def run(notebook: str, output: str, html: str, parameters: dict[str, str], kerne
     executing = out.with_name(f".{out.stem}.executing.ipynb")
     warming = _start_warm_up()
     try:
-        try:
-            papermill.execute_notebook(
-                notebook, str(executing), parameters=parameters, kernel_name=kernel, cwd=cwd,
-                progress_bar=False, request_save_on_cell_execute=False, record_timing=False,
-                extra_arguments=["--IPKernelApp.capture_fd_output=False"], config=KERNEL_CONFIG)
-        except papermill.PapermillExecutionError as exc:
-            failure = exc
+        with tempfile.TemporaryDirectory(prefix="es-pipeline-kernel-") as sockets:
+            try:
+                papermill.execute_notebook(
+                    notebook, str(executing), parameters=parameters, kernel_name=kernel, cwd=cwd,
+                    progress_bar=False, request_save_on_cell_execute=False, record_timing=False,
+                    extra_arguments=["--IPKernelApp.capture_fd_output=False"], config=kernel_config(sockets))
+            except papermill.PapermillExecutionError as exc:
+                failure = exc
         nb = stable(nbformat.read(executing, as_version=4), str(out))
     finally:
         executing.unlink(missing_ok=True)
