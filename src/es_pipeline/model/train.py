@@ -1,8 +1,8 @@
 """One weighted XGBoost classifier per trade mode, early-stopped on held-out training months.
 
 The histogram cut points are computed once, from the training rows' features alone (no label,
-no weight), and shared by every mode: the quantile sketch is the costliest step at 185 months,
-and this way nothing about the early-stopping or validation months shapes the bins. A fixed
+no weight), and shared by every mode: quantising 3 million rows costs ~10 s at 185 months, paid
+once instead of six times, and nothing about the early-stopping or validation months shapes the bins. A fixed
 seed and thread count with the histogram method give byte-identical boosters for the same rows.
 """
 
