@@ -17,6 +17,18 @@ S3_CREDENTIALS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def pipeline_logger_restored():
+    """``setup_logging`` (a runner or the CLI called in a test) points the pipeline's logger at that test's
+    captured stream, closed when the test ends, and stops propagation, which hides records from
+    ``caplog``: every test gets the logger back as it found it, whatever ran before it on the worker."""
+    log = logging.getLogger("es_pipeline")
+    saved = (list(log.handlers), log.propagate, log.level)
+    yield
+    log.handlers[:] = saved[0]
+    log.propagate, log.level = saved[1], saved[2]
+
+
 @pytest.fixture(scope="session")
 def databento_fixtures() -> Path:
     assert DATABENTO_FIXTURES.is_dir(), f"Databento sample files expected at {DATABENTO_FIXTURES}"
