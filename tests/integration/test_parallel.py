@@ -72,8 +72,8 @@ def test_local_cluster_matches_serial_and_a_corrupt_month_fails_alone(tmp_path):
     assert "4 stale per-month stage(s)" in second.stdout
     assert project.changed_stages() == set()
     assert data_hashes(project) == data_hashes(serial)
-    assert len(data_hashes(project)) == 3 * 4 + 1 + 4  # filtered, labels, features, partition per month;
-    # decay; the four code-<step> fingerprints
+    assert len(data_hashes(project)) == 3 * 4 + 1 + 5  # filtered, labels, features, partition per month;
+    # decay; the five code-<step> fingerprints (filter, label, featurize, dataset, model)
     assert "nothing to do" in es_repro(project, "--jobs", "2").stdout  # no cluster started
     assert "Running stage" not in project.dvc("repro").stdout
 
