@@ -102,8 +102,13 @@ def _panels(result: ModelResult, title: str) -> tuple[Figure, list[Axes]]:
 
 
 def _say(ax: Axes, text: str) -> None:
-    """A panel without a chart: the reason, in words."""
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=9, transform=ax.transAxes)
+    """A panel without a chart: the reason, in words.
+
+    Left out of the constrained layout: a long reason measured as one line collapsed every panel
+    (a warning carrying the checkout's absolute path into the executed notebook).
+    """
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=9, transform=ax.transAxes,
+            in_layout=False)
     ax.set_axis_off()
 
 
