@@ -30,7 +30,8 @@ PER_MONTH = ("data/filtered/{m}.parquet", "data/labels/{m}.parquet", "data/featu
                                           for ext in ("ipynb", "html")),
              *(f"metrics/{s}/{{m}}.json" for s in ("filter", "label", "featurize", "dataset")))
 ONCE = ("data/fingerprints", "data/dataset/_decay.csv", "reports/report.ipynb", "reports/report.html",
-        "reports/index.html", "reports/pipeline.html", "plots", "metrics/summary.json")
+        "reports/index.html", "reports/pipeline.html", "plots", "metrics/summary.json",
+        "models", "reports/model.ipynb", "reports/model.html", "metrics/model.json", "metrics/model_modes.json")
 
 
 def raw_name(month: str) -> str:
