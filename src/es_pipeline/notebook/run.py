@@ -12,7 +12,9 @@ files (with the traceback) and then raises.
 Cold start is paid once per stage, so the runner keeps it short: the parameters are validated
 first (a bad value fails in one line before papermill starts or any output is touched), papermill
 is imported without its remote-storage backends, and the HTML exporter is built and warmed up
-(templates compiled, CSS selectors parsed) in a thread while the kernel works.
+(templates compiled, CSS selectors parsed) in a thread while the kernel works. Once the last cell
+has answered, the kernel is stopped at once: every output has arrived and every file is written,
+and the polite shutdown (IPython's exit handlers, then polling until it is gone) cost ~0.25 s.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from traitlets.config import Config
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.files import atomic_path
 from es_pipeline.core.logs import STAGE_LOG_ENV, log
+from es_pipeline.core.memory import peak_memory_mb
 from es_pipeline.core.params import load_step
 
 if TYPE_CHECKING:
@@ -149,11 +152,14 @@ def _write(path: Path, text: str) -> None:
 
 
 def peak_rss_mb() -> float:
-    """This process's and its children's (a cold kernel's) peak RSS; a forked kernel's own line comes from
-    the kernel provisioner (``es_pipeline.ops.warmkernel``)."""
-    own, children = (resource.getrusage(who).ru_maxrss / 1024
-                     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    return max(own, children)
+    """This process's peak RSS (since a Dask worker started this stage, see ``core.memory``) and its children's
+    (a cold kernel's); a forked kernel's own line comes from the kernel provisioner (``es_pipeline.ops.warmkernel``)."""
+    return max(peak_memory_mb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+# The stage log goes straight to the command's stderr; no IPython history: hundreds of kernels
+# would queue on one sqlite file and write it again at every shutdown.
+KERNEL_ARGUMENTS = ["--IPKernelApp.capture_fd_output=False", "--HistoryManager.enabled=False"]
 
 
 def kernel_config(sockets: str) -> Config:
@@ -186,7 +192,7 @@ def run(notebook: str, output: str, html: str, parameters: dict[str, str], kerne
                 papermill.execute_notebook(
                     notebook, str(executing), parameters=parameters, kernel_name=kernel, cwd=cwd,
                     progress_bar=False, request_save_on_cell_execute=False, record_timing=False,
-                    extra_arguments=["--IPKernelApp.capture_fd_output=False"], config=kernel_config(sockets))
+                    extra_arguments=KERNEL_ARGUMENTS, config=kernel_config(sockets), shutdown_kernel="immediate")
             except papermill.PapermillExecutionError as exc:
                 failure = exc
         nb = stable(nbformat.read(executing, as_version=4), str(out))

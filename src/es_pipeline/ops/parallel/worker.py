@@ -1,7 +1,8 @@
 """What a Dask worker does with one stage: run its DVC command, here or in its own clone.
 
 ``run_here`` is for workers that share the caller's filesystem: it runs the stage's command
-in the caller's workspace and leaves recording to the caller (``dvc commit`` of that stage).
+in the caller's workspace (an ``es-pipeline`` command inside the worker process, see in_worker.py)
+and leaves recording to the caller (``dvc commit`` of that stage).
 ``run_in_clone`` is for workers that share nothing but git and the DVC remote: it reproduces
 the stage with ``dvc repro --single-item`` in a clone of its own, pushes the outputs (and the
 run-cache) to the remote, and hands back the stage's dvc.lock entry for the caller to record.
@@ -24,6 +25,7 @@ import yaml
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.logs import timed_total
 from es_pipeline.ops.parallel import outputs
+from es_pipeline.ops.parallel.in_worker import es_pipeline_args, run_in_worker
 from es_pipeline.ops.parallel.plan import StageTask
 
 if TYPE_CHECKING:
@@ -66,10 +68,31 @@ def _run(args: list[str] | str, cwd: Path, task: StageTask, shell: bool = False)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        notebooks = [o for o in task.outs if o.endswith(".ipynb")]
-        where = f"{socket.gethostname()}:{cwd}" + (f" (notebook {', '.join(notebooks)})" if notebooks else "")
-        raise StageFailed(task.name, where, "\n".join(output.splitlines()[-LOG_TAIL:]))
-    return max([usage.ru_maxrss / 1024, *(float(mb) for mb in REPORTED_PEAK.findall(output))]), output
+        raise _failed(task, cwd, output)
+    return _peak(usage.ru_maxrss / 1024, output), output
+
+
+def _failed(task: StageTask, cwd: Path, output: str) -> StageFailed:
+    notebooks = [o for o in task.outs if o.endswith(".ipynb")]
+    where = f"{socket.gethostname()}:{cwd}" + (f" (notebook {', '.join(notebooks)})" if notebooks else "")
+    return StageFailed(task.name, where, "\n".join(output.splitlines()[-LOG_TAIL:]))
+
+
+def _peak(measured_mb: float, output: str) -> float:
+    return max([measured_mb, *(float(mb) for mb in REPORTED_PEAK.findall(output))])
+
+
+def _run_command(task: StageTask, cwd: Path) -> tuple[float, str]:
+    """The stage's command in ``cwd``: inside this worker process when it is an ``es-pipeline`` call
+    (see in_worker.py), else through the shell. Returns (peak RSS in MB, output); raises StageFailed."""
+    args = es_pipeline_args(task.cmd)
+    ran = run_in_worker(args, cwd) if args is not None else None
+    if ran is None:
+        return _run(task.cmd, cwd, task, shell=True)
+    status, output, peak_mb = ran
+    if status != 0:
+        raise _failed(task, cwd, output)
+    return _peak(peak_mb, output), output
 
 
 def _unchanged(task: StageTask, start: float, lock: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +118,7 @@ def run_here(root: str, task: StageTask, *upstream: dict[str, Any]) -> dict[str,
         return _unchanged(task, start, {})
     outputs.set_aside(workspace, task.outs)
     try:
-        peak_mb, output = _run(task.cmd, workspace, task, shell=True)
+        peak_mb, output = _run_command(task, workspace)
     except BaseException:
         outputs.put_back(workspace, task.outs)
         raise
