@@ -73,6 +73,8 @@ def faked_history(work: Path, months: list[str], template: Path):
         link_tree(seed / path, work / path)
     entries = {m: MonthEntry.of(m, raw_name(m), raw_name(m)) for m in months}
     (work / "params" / "months.yaml").write_text(render(entries))
+    (work / "data" / "dataset" / "_decay.csv").unlink()  # a link to the template's: the decay of its months only
+    project.es("decay", "--out", "data/dataset/_decay.csv", "--params-dir", "params")
     project.dvc("commit", "-f", "-q")
     return project
 

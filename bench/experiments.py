@@ -48,15 +48,19 @@ def experiment_wall(project, *args: str) -> tuple[float, float]:
     proc = subprocess.Popen(list(args), cwd=project.root, env=project.env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     model, started, output = 0.0, {}, []
-    for line in proc.stdout:
-        output.append(line)
-        found = re.match(r"(\[[^]]*\] )?Running stage '([^']+)'", line)
-        if found:
-            prefix, now = found.group(1) or "", time.perf_counter()
-            if prefix in started:
-                model += now - started.pop(prefix)
-            if found.group(2) == "model":
-                started[prefix] = now
+    name = args[args.index("-n") + 1]
+    with (project.root.parent / f"{project.root.name}-{name}.log").open("w") as log:  # every line, timestamped
+        for line in proc.stdout:
+            output.append(line)
+            log.write(f"{time.perf_counter() - start:8.1f} {line}")
+            log.flush()
+            found = re.match(r"(\[[^]]*\] )?Running stage '([^']+)'", line)
+            if found:
+                prefix, now = found.group(1) or "", time.perf_counter()
+                if prefix in started:
+                    model += now - started.pop(prefix)
+                if found.group(2) == "model":
+                    started[prefix] = now
     if proc.wait() != 0:
         raise RuntimeError(f"{' '.join(args)}: exit {proc.returncode}:\n{''.join(output)[-3000:]}")
     end = time.perf_counter()
@@ -92,7 +96,7 @@ def dvc_exp_run_rate(project, minutes: float) -> tuple[int, float]:
     started, stages = time.perf_counter(), 0
     deadline = started + minutes * 60
     for line in proc.stdout:
-        if re.match(r"Running stage '(label|dataset)@", line):
+        if re.match(r"Running stage '(?:[^']*:)?(label|dataset)@", line):
             stages += 1
         if time.perf_counter() > deadline:
             break
@@ -149,7 +153,8 @@ def main() -> None:
     parser.add_argument("--start", default="2010-07")
     parser.add_argument("--end", default="2025-12")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--sweep", default="300,600,900", help="label.timeout_seconds values; empty: no sweep")
+    parser.add_argument("--sweep", default="300,450,1200",
+                        help="label.timeout_seconds values (not the baseline 900 nor 600); empty: no sweep")
     parser.add_argument("--dvc-minutes", type=float, default=10, help="how long to time plain dvc exp run; 0: not")
     parser.add_argument("--outputs-from", default=str(ROOT), help="a repo holding one finished month (after make demo)")
     parser.add_argument("--work", help="the scratch folder (default: a new temporary folder)")
