@@ -64,7 +64,7 @@ def commit_here(root: Path, names: list[str]) -> None:
     from dvc.repo import Repo
 
     with Repo(str(root)) as repo, repo.lock:
-        stages = [collect(repo, name) for name in names]
+        stages = collect(repo, names)
         for stage in stages:
             stage.save()
             for out in stage.outs:

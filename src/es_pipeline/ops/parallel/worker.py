@@ -145,9 +145,16 @@ def _checkout(git_url: str, ref: str, task: StageTask) -> Path:
     return clone
 
 
-def collect(repo: Repo, name: str) -> Stage:
-    """A pipeline stage by name, wherever the current directory is."""
-    return repo.stage.collect(f"{Path(repo.root_dir) / 'dvc.yaml'}:{name}")[0]
+def collect(repo: Repo, names: list[str]) -> list[Stage]:
+    """Pipeline stages by name, wherever the current directory is, from one read of dvc.yaml and dvc.lock.
+
+    ``repo.stage.collect`` reads and resolves both files again for every stage (~0.65 s at 185 months):
+    half a minute for a batch of 50, in the child that records it.
+    """
+    from dvc.dvcfile import load_file
+
+    stages = load_file(repo, str(Path(repo.root_dir) / "dvc.yaml")).stages
+    return [stages[name] for name in names]
 
 
 def record_lock_entries(root: str | Path, entries: dict[str, dict[str, Any]]) -> None:
@@ -158,11 +165,9 @@ def record_lock_entries(root: str | Path, entries: dict[str, dict[str, Any]]) ->
     if not entries:
         return
     with Repo(str(root)) as repo, repo.lock:
-        stages = []
-        for name, entry in entries.items():
-            stage = collect(repo, name)
+        stages = collect(repo, list(entries))
+        for stage, entry in zip(stages, entries.values(), strict=True):
             StageLoader.fill_from_lock(stage, entry)
-            stages.append(stage)
         stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
 
 
