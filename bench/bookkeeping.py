@@ -79,6 +79,18 @@ def faked_history(work: Path, months: list[str], template: Path):
     return project
 
 
+def committed_baseline(args, prefix: str, report):
+    """The faked history of ``args.start..args.end`` in ``args.work`` (default: a new temporary folder with
+    ``prefix``), committed as the baseline that experiments are compared with: (project, months, folder)."""
+    months = month_range(args.start, args.end)
+    work = Path(args.work or tempfile.mkdtemp(prefix=prefix))
+    project = faked_history(work, months, Path(args.outputs_from))
+    project.git("add", "-A")
+    project.git("commit", "-q", "-m", "baseline")
+    report("months", f"{len(months)} ({months[0]}..{months[-1]}), work folder {work}")
+    return project, months, work
+
+
 def seconds(project, *args: str, until: str | None = None) -> float:
     """Wall time of a command; with ``until``, the time until a line containing it appears (then it is stopped)."""
     start = time.perf_counter()

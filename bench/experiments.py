@@ -16,13 +16,11 @@ import argparse
 import re
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
-from bookkeeping import faked_history
+from bookkeeping import committed_baseline
 from common import ROOT
-from history import month_range
 
 TIMEOUT = "params/label.yaml:label.timeout_seconds"
 
@@ -112,12 +110,7 @@ def dvc_exp_run_rate(project, minutes: float) -> tuple[int, float]:
 
 
 def bench(args, report) -> None:
-    months = month_range(args.start, args.end)
-    work = Path(args.work or tempfile.mkdtemp(prefix="bench-experiments-"))
-    project = faked_history(work, months, Path(args.outputs_from))
-    project.git("add", "-A")
-    project.git("commit", "-q", "-m", "baseline")
-    report("months", f"{len(months)} ({months[0]}..{months[-1]}), work folder {work}")
+    project, months, work = committed_baseline(args, "bench-experiments-", report)
 
     used = disk_used(work)
     seconds, model = experiment_wall(project, "es-pipeline", "exp", "run", "-n", "t600", "-S", f"{TIMEOUT}=600",

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import argparse
 import pstats
-import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import yaml
-from bookkeeping import faked_history
+from bookkeeping import committed_baseline
 from common import ROOT
 from experiments import dvc_exp_run_rate
-from history import month_range
 
 PER_MONTH = ("filter", "label", "featurize", "dataset")
 PROFILED = ("dump_stages", "_load_yaml", "modify_yaml", "index", "graph", "changed", "save", "commit",
@@ -80,8 +78,9 @@ def per_stage(project, targets: list[str], cmds: list[str], repeat: int) -> dict
 
 def profile(project, targets: list[str], out: Path) -> str:
     """cProfile of ``dvc repro -f -s`` of three stages: cumulative seconds of the functions named in PROFILED."""
-    dvc = shutil.which("dvc", path=str(Path(project.env["PATH"].split(":")[0])))
-    project.run("python", "-m", "cProfile", "-o", str(out), dvc, "repro", "-f", "-s", *targets)
+    from tests.integration.project import BIN
+
+    project.run("python", "-m", "cProfile", "-o", str(out), str(BIN / "dvc"), "repro", "-f", "-s", *targets)
     stats = pstats.Stats(str(out))
     rows = []
     for (filename, _, function), (_, _, _, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
@@ -95,7 +94,8 @@ def measure(project, layout: str, months: list[str], args, report) -> None:
     lock = "dvc.lock" if layout == "flat" else f"pipelines/{picked[0][:4]}/dvc.lock"
     targets = [f"label@{m}" if layout == "flat" else f"pipelines/{m[:4]}/dvc.yaml:label@{m}" for m in picked]
     lock_text = (project.root / lock).read_text()
-    cmds = [yaml.safe_load(lock_text)["stages"][f"label@{m}"]["cmd"] for m in picked]
+    recorded = yaml.safe_load(lock_text)["stages"]
+    cmds = [recorded[f"label@{m}"]["cmd"] for m in picked]
     report(f"[{layout}] lock the stages are written to", f"{lock}, {len(lock_text) / 1e6:.2f} MB")
     report(f"[{layout}] dvc status", f"{timed_run(project, 'dvc', 'status'):.1f} s")
     numbers = per_stage(project, targets, cmds, args.repeat)
@@ -112,12 +112,7 @@ def measure(project, layout: str, months: list[str], args, report) -> None:
 
 
 def bench(args, report) -> None:
-    months = month_range(args.start, args.end)
-    work = Path(args.work or tempfile.mkdtemp(prefix="bench-split-"))
-    project = faked_history(work, months, Path(args.outputs_from))
-    project.git("add", "-A")
-    project.git("commit", "-q", "-m", "baseline")
-    report("months", f"{len(months)} ({months[0]}..{months[-1]}), work folder {work}")
+    project, months, _ = committed_baseline(args, "bench-split-", report)
     measure(project, "flat", months, args, report)
     before = project.run("dvc", "status").stdout
     split_per_year(project.root, months)
