@@ -34,7 +34,7 @@ test: setup browser
 	mypy
 	pytest -n 2 --dist loadgroup
 
-# verify every cached object and workspace output against dvc.lock, then dvc push (nothing corrupt is shared)
+# verify every cached object and workspace output against the lock files, then dvc push (nothing corrupt is shared)
 push: setup
 	es-pipeline push
 

@@ -2,7 +2,7 @@
 
 A scratch copy of the repo lists every month of the range, each with a raw object and every stage
 output copied from one month a finished run produced (``--outputs-from``, default this repo after
-``make demo``), then ``dvc commit -f`` writes a full dvc.lock without running a command. Times
+``make demo``), then ``dvc commit -f`` writes every lock file without running a command. Times
 (median of ``--repeat``) what a user waits for with the whole history in place: ``dvc status``,
 a no-op ``dvc repro``, ``dvc dag``, ``dvc exp show``, ``es-pipeline repro --jobs 2`` with nothing
 stale, and, after one more month is appended, how long until its first stage starts.
@@ -25,6 +25,9 @@ from pathlib import Path
 from common import ROOT
 from history import month_range
 
+from es_pipeline.ops.pipelines import addressing
+from tests.integration.project import raw_name
+
 PER_MONTH = ("data/filtered/{m}.parquet", "data/labels/{m}.parquet", "data/features/{m}.parquet",
              "data/dataset/{partition}", *(f"reports/{s}/{{m}}.{ext}" for s in ("filter", "label", "featurize")
                                           for ext in ("ipynb", "html")),
@@ -32,10 +35,6 @@ PER_MONTH = ("data/filtered/{m}.parquet", "data/labels/{m}.parquet", "data/featu
 ONCE = ("data/fingerprints", "data/dataset/_decay.csv", "reports/report.ipynb", "reports/report.html",
         "reports/index.html", "reports/pipeline.html", "plots", "metrics/summary.json",
         "models", "reports/model.ipynb", "reports/model.html", "metrics/model.json", "metrics/model_modes.json")
-
-
-def raw_name(month: str) -> str:
-    return f"ES.FUT.{month}.ohlcv-1s.dbn.zst"
 
 
 def link_tree(source: Path, target: Path) -> None:
@@ -48,10 +47,8 @@ def link_tree(source: Path, target: Path) -> None:
 
 
 def faked_history(work: Path, months: list[str], template: Path):
-    """A scratch project listing ``months``, every output in place and recorded in dvc.lock."""
-    from es_pipeline.core.params import MonthEntry
+    """A scratch project listing ``months``, every output in place and recorded in the lock files."""
     from es_pipeline.core.periods import hive_partition
-    from es_pipeline.ops.months import render
     from tests.integration.project import Project
 
     model = sorted(p.stem for p in (template / "data" / "filtered").glob("*.parquet"))[0]
@@ -71,8 +68,7 @@ def faked_history(work: Path, months: list[str], template: Path):
         link_tree(seed / "raw.dbn.zst", work / "storage" / "raw" / raw_name(month))
     for path in ONCE:
         link_tree(seed / path, work / path)
-    entries = {m: MonthEntry.of(m, raw_name(m), raw_name(m)) for m in months}
-    (work / "params" / "months.yaml").write_text(render(entries))
+    project.set_months(months)
     (work / "data" / "dataset" / "_decay.csv").unlink()  # a link to the template's: the decay of its months only
     project.es("decay", "--out", "data/dataset/_decay.csv", "--params-dir", "params")
     project.dvc("commit", "-f", "-q")
@@ -134,7 +130,7 @@ def bench(args, report) -> None:
     link_tree(work / ".template" / "raw.dbn.zst", work / "storage" / "raw" / raw_name(new))
     project.es("months", "sync")
     report(f"+{new}: dvc repro until its first stage",
-           median_of(args.repeat, project, dvc, "repro", until=f"Running stage 'filter@{new}'"))
+           median_of(args.repeat, project, dvc, "repro", until=f"Running stage '{addressing(f'filter@{new}')}'"))
     report(f"+{new}: es-pipeline repro plan",
            median_of(args.repeat, project, es, "repro", "--jobs", "2", until="stale per-month"))
 

@@ -20,7 +20,6 @@ def timed(fn, *args):
 def scratch_project(target: Path, raw_months: dict[str, Path]):
     """A throw-away copy of the repo whose raw location holds ``raw_months`` (month -> DBN file)."""
     from es_pipeline.core.params import MonthEntry
-    from es_pipeline.ops.months import render
     from tests.integration.project import Project
 
     project = Project.copy_of_repo(target)
@@ -28,6 +27,5 @@ def scratch_project(target: Path, raw_months: dict[str, Path]):
     raw.mkdir(parents=True, exist_ok=True)
     for path in raw_months.values():
         shutil.copy(path, raw / path.name)
-    (project.root / "params" / "months.yaml").write_text(
-        render({m: MonthEntry.of(m, p.name, p.name) for m, p in raw_months.items()}))
+    project.set_months({m: MonthEntry.of(m, p.name, p.name) for m, p in raw_months.items()})
     return project

@@ -68,11 +68,8 @@ def experiment_wall(project, *args: str) -> tuple[float, float]:
 
 def changed_output_bytes(project, name: str) -> int:
     """Bytes of the cached outputs whose hash differs between HEAD and experiment ``name``."""
-    import yaml
-
     def outs(rev: str) -> dict[str, str]:
-        lock = yaml.safe_load(project.git("show", f"{rev}:dvc.lock").stdout)
-        return {o["path"]: o["md5"] for s in lock["stages"].values() for o in s.get("outs", [])}
+        return {o["path"]: o["md5"] for s in project.lock_stages(rev).values() for o in s.get("outs", [])}
 
     refs = project.git("for-each-ref", "--format=%(objectname) %(refname)", "refs/exps").stdout.splitlines()
     ref = next(line.split()[0] for line in refs if line.endswith(f"/{name}"))
@@ -104,7 +101,7 @@ def dvc_exp_run_rate(project, minutes: float) -> tuple[int, float]:
         proc.wait(timeout=120)
     except subprocess.TimeoutExpired:
         proc.kill()
-    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "metrics", "plots")
+    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "pipelines", "metrics", "plots")
     project.dvc("checkout", "-q", "-f")
     return max(stages - 1, 0), elapsed  # the last one started, not finished
 
@@ -121,10 +118,10 @@ def bench(args, report) -> None:
     report("  its model stage", f"{model / 60:.1f} min")
     report("disk added / changed outputs", f"{added / 1e6:.0f} MB / {changed / 1e6:.0f} MB = {added / changed:.2f}x")
 
-    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "metrics", "plots")
+    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "pipelines", "metrics", "plots")
     report("back to the baseline (git checkout HEAD + dvc checkout)", f"{wall(project, 'dvc', 'checkout', '-q'):.1f} s")
     report("dvc exp apply t600", f"{wall(project, 'dvc', 'exp', 'apply', 't600'):.1f} s")
-    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "metrics", "plots")
+    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "pipelines", "metrics", "plots")
     report("and back", f"{wall(project, 'dvc', 'checkout', '-q'):.1f} s")
 
     if args.sweep:

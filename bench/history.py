@@ -23,6 +23,8 @@ from pathlib import Path
 
 from common import scratch_project, timed
 
+from es_pipeline.ops.pipelines import addressing
+
 PROGRESS = re.compile(r"^\[\d+/\d+\] (?P<month>\S+) (?P<stage>\S+)\s+(?P<seconds>[\d.]+) s\s+(?P<mb>\d+) MB"
                       r"\s+(?P<compute>[\d.]+) s compute")
 
@@ -84,11 +86,8 @@ def p95(values: list[float]) -> float:
 
 
 def month_outputs(project, month: str) -> int:
-    """Bytes of the cached outputs of one month's stages, from dvc.lock."""
-    import yaml
-
-    lock = yaml.safe_load((project.root / "dvc.lock").read_text())["stages"]
-    return sum(out.get("size", 0) for name, stage in lock.items() if name.endswith(f"@{month}")
+    """Bytes of the cached outputs of one month's stages, from its year's lock file."""
+    return sum(out.get("size", 0) for name, stage in project.lock_stages().items() if name.endswith(f"@{month}")
                for out in stage.get("outs", []))
 
 
@@ -96,7 +95,7 @@ def serial_row(folder: Path, raw: dict[str, Path], total: int) -> tuple[str, str
     """One month's three stages (filter, label, featurize) through plain ``dvc repro``, month by month."""
     serial = scratch_project(folder, raw)
     run(serial, "dvc", "repro", "code-filter", "code-label", "code-featurize")  # once, not per month
-    walls = [run(serial, "dvc", "repro", f"label@{m}", f"featurize@{m}")[1] for m in raw]
+    walls = [run(serial, "dvc", "repro", *(addressing(f"{s}@{m}") for s in ("label", "featurize")))[1] for m in raw]
     median = statistics.median(walls)
     return ("wall serial (dvc repro, 3 stages)", f"median {median:.1f} s/month over {', '.join(raw)} "
                                                   f"({', '.join(f'{w:.1f}' for w in walls)}), "

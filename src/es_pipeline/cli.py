@@ -76,10 +76,21 @@ def _months_sync(args: argparse.Namespace) -> None:
     from es_pipeline.ops.months import sync
 
     location = remote_location(args.remote)
-    months = sync(location, Path(args.params_dir) / "months.yaml")
+    months = sync(location, params_dir=args.params_dir)
     print(f"{len(months)} month(s) at {location.url}:")
     for month, entry in months.items():
         print(f"  {month}  {entry.raw}  {entry.definition or '(no definition file)'}")
+    print(f"written: {args.params_dir}/months.yaml and pipelines/<year>/dvc.yaml for {len({m[:4] for m in months})} "
+          "year(s)")
+
+
+def _months_pipelines(args: argparse.Namespace) -> None:
+    from es_pipeline.core.params import load_months
+    from es_pipeline.ops import pipelines
+
+    changed = pipelines.write(".", load_months(args.params_dir))
+    print(f"rewrote {len(changed)} pipeline file(s) from {pipelines.TEMPLATE} and {args.params_dir}/months.yaml"
+          + "".join(f"\n  {p}" for p in changed))
 
 
 def _months_prune(args: argparse.Namespace) -> None:
@@ -87,7 +98,7 @@ def _months_prune(args: argparse.Namespace) -> None:
 
     pruned = prune(dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
-    print(f"{verb} {len(pruned.stages)} stale dvc.lock entr(ies): {', '.join(pruned.stages) or 'none'}")
+    print(f"{verb} {len(pruned.stages)} stale lock entr(ies): {', '.join(pruned.stages) or 'none'}")
     for path in pruned.paths:
         print(f"  {verb} {path}")
     for path in pruned.kept:
@@ -112,7 +123,7 @@ def _verify(args: argparse.Namespace) -> None:
 
     if not args.repair:
         check_before_push()
-        print("every cached object and workspace output matches dvc.lock")
+        print("every cached object and workspace output matches the lock files")
         return
     report = verify(repair=True)
     for line in [*(f"mismatch: {m}" for m in report.mismatches),
@@ -122,15 +133,15 @@ def _verify(args: argparse.Namespace) -> None:
     if report.removed:
         raise PipelineError(f"{len(report.removed)} output(s) have no good copy here: rebuild them with "
                             "`dvc repro -f <stage>` (or `dvc pull` them), then run `es-pipeline verify` again")
-    check_before_push()  # the workspace (and anything left) must now match dvc.lock
-    print("every cached object and workspace output matches dvc.lock")
+    check_before_push()  # the workspace (and anything left) must now match the lock files
+    print("every cached object and workspace output matches the lock files")
 
 
 def _push(args: argparse.Namespace) -> None:
     from es_pipeline.ops.verify import push
 
     push()
-    print("verified and pushed: every cached object and workspace output matched dvc.lock")
+    print("verified and pushed: every cached object and workspace output matched the lock files")
 
 
 def _notebook(args: argparse.Namespace) -> None:
@@ -140,9 +151,10 @@ def _notebook(args: argparse.Namespace) -> None:
 
 
 def _site(args: argparse.Namespace) -> None:
-    from es_pipeline.report.site import run
+    from es_pipeline.report.site import PIPELINE_FILES, run
 
-    run(metrics_dir=args.metrics_dir, params_dir=args.params_dir, dvc_yaml=args.dvc_yaml, out_dir=args.out_dir)
+    run(metrics_dir=args.metrics_dir, params_dir=args.params_dir, pipeline_files=tuple(args.pipeline or PIPELINE_FILES),
+        out_dir=args.out_dir)
 
 
 def _exp_run(args: argparse.Namespace) -> int:
@@ -163,7 +175,7 @@ def _exp_run(args: argparse.Namespace) -> int:
     if name is None:
         return 1
     print(f"experiment {name} saved ({experiments[0].describe()}); compare with `make compare` or "
-          f"{_experiments_page()}; keep it with `git add params dvc.lock metrics plots && git commit`, "
+          f"{_experiments_page()}; keep it with `git add params dvc.lock pipelines metrics plots && git commit`, "
           "or go back (README)")
     return 0
 
@@ -276,11 +288,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     months = add("months", None, "the month list")
     months_sub = months.add_subparsers(dest="months_command", required=True)
-    sync = months_sub.add_parser("sync", help="list the raw location and rewrite params/months.yaml")
+    sync = months_sub.add_parser("sync", help="list the raw location and rewrite params/months.yaml and the "
+                                 "per-year pipeline files")
     sync.set_defaults(handler=_months_sync)
     sync.add_argument("--remote", default="raw", help="DVC remote holding the raw months")
     sync.add_argument("--params-dir", default="params")
-    prune = months_sub.add_parser("prune", help="remove outputs and dvc.lock entries of months no longer listed")
+    written = months_sub.add_parser("pipelines", help="rewrite pipelines/<year>/dvc.yaml from params/months.yaml "
+                                    "and pipelines/per-month.yaml (after editing either)")
+    written.set_defaults(handler=_months_pipelines)
+    written.add_argument("--params-dir", default="params")
+    prune = months_sub.add_parser("prune", help="remove outputs and lock entries of months no longer listed")
     prune.set_defaults(handler=_months_prune)
     prune.add_argument("--dry-run", action="store_true", help="only list what would be removed")
 
@@ -293,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--params-dir", default="params")
     fetch.add_argument("--gateway", default=None, help="Databento API host (default: Databento's own)")
 
-    ver = add("verify", _verify, "re-hash the DVC cache and workspace outputs against dvc.lock")
+    ver = add("verify", _verify, "re-hash the DVC cache and workspace outputs against the lock files")
     ver.add_argument("--repair", action="store_true",
                      help="remove corrupt cache objects, storing them again from good workspace files")
 
@@ -312,7 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     st = add("site", _site, "write reports/index.html (a row per month) and reports/pipeline.html")
     st.add_argument("--metrics-dir", default="metrics")
     st.add_argument("--params-dir", default="params")
-    st.add_argument("--dvc-yaml", default="dvc.yaml")
+    st.add_argument("--pipeline", action="append", default=None, metavar="FILE",
+                    help="a pipeline file the graph page draws (repeat; default dvc.yaml and pipelines/per-month.yaml)")
     st.add_argument("--out-dir", default="reports")
 
     rep = add("repro", _repro, "dvc repro with the stale per-month stages run in parallel on Dask")

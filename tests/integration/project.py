@@ -7,7 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+
+import yaml
+
+from es_pipeline.core.params import MonthEntry
+from es_pipeline.ops.months import write
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -16,6 +22,11 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_NAME": "es-pipeline tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
 }
 RESULTS = ("data", "reports", "metrics", "plots", "storage", "dvc.lock")
+LOCK_FILES = ("dvc.lock", "pipelines/*/dvc.lock")  # the root's, and each year's (es_pipeline.ops.pipelines)
+
+
+def raw_name(month: str) -> str:
+    return f"ES.FUT.{month}.ohlcv-1s.dbn.zst"
 
 
 class Project:
@@ -30,7 +41,7 @@ class Project:
         listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO_ROOT,
                                 check=True, capture_output=True, text=True).stdout.split("\n")
         for name in filter(None, listed):
-            if name.split("/")[0] in RESULTS or not (REPO_ROOT / name).is_file():
+            if name.split("/")[0] in RESULTS or name.endswith("/dvc.lock") or not (REPO_ROOT / name).is_file():
                 continue
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO_ROOT / name, target / name)
@@ -76,17 +87,43 @@ class Project:
         return self.run(str(BIN / "es-pipeline"), *args, check=check)
 
     def generate(self, month: str, days: int, folder: str = "storage/raw") -> Path:
-        path = self.root / folder / f"ES.FUT.{month}.ohlcv-1s.dbn.zst"
+        path = self.root / folder / raw_name(month)
         self.es("generate", "--month", month, "--out", str(path), "--days", str(days))
         return path
 
+    def set_months(self, months: dict[str, MonthEntry] | Iterable[str]) -> None:
+        """List these months, as `es-pipeline months sync` would (params/months.yaml and the year files);
+        months given by name hold the raw files ``generate`` writes."""
+        if not isinstance(months, dict):
+            months = {m: MonthEntry.of(m, raw_name(m), raw_name(m)) for m in months}
+        write(months, self.root)
+
     def changed_stages(self) -> set[str]:
-        """Stages `dvc status` reports as changed (would rerun)."""
-        return set(json.loads(self.dvc("status", "--json").stdout or "{}"))
+        """Names of the stages `dvc status` reports as changed (would rerun), without their pipeline file."""
+        return {key.rsplit(":", 1)[-1] for key in json.loads(self.dvc("status", "--json").stdout or "{}")}
+
+    def lock_stages(self, rev: str | None = None) -> dict[str, dict]:
+        """Every stage's lock entry from all lock files: in the workspace, or at git revision ``rev``."""
+        if rev is None:
+            texts = [p.read_text() for p in self.snapshot_paths(*LOCK_FILES)]
+        else:
+            names = self.git("ls-tree", "-r", "--name-only", rev, "--", "dvc.lock", "pipelines").stdout.split()
+            texts = [self.git("show", f"{rev}:{name}").stdout for name in names if name.endswith("dvc.lock")]
+        return {name: entry for text in texts for name, entry in (yaml.safe_load(text) or {}).get("stages", {}).items()}
+
+    def data_hashes(self, rev: str | None = None) -> dict[str, str]:
+        """md5 of every recorded data output (not the executed notebooks and pages)."""
+        return {o["path"]: o["md5"] for stage in self.lock_stages(rev).values() for o in stage.get("outs", [])
+                if o["path"].startswith("data/")}
+
+    def lock_bytes(self) -> dict[str, bytes]:
+        return self.snapshot(*LOCK_FILES)
 
     def read_json(self, name: str) -> dict:
         return json.loads((self.root / name).read_text())
 
+    def snapshot_paths(self, *patterns: str) -> list[Path]:
+        return [p for pattern in patterns for p in sorted(self.root.glob(pattern)) if p.is_file()]
+
     def snapshot(self, *patterns: str) -> dict[str, bytes]:
-        return {str(p.relative_to(self.root)): p.read_bytes()
-                for pattern in patterns for p in sorted(self.root.glob(pattern)) if p.is_file()}
+        return {str(p.relative_to(self.root)): p.read_bytes() for p in self.snapshot_paths(*patterns)}

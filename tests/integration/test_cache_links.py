@@ -12,7 +12,6 @@ import os
 import subprocess
 
 import pytest
-import yaml
 from dvc_data.hashfile.hash import file_md5
 
 from tests.integration.project import Project
@@ -29,8 +28,7 @@ def project(tmp_path_factory) -> Project:
 
 def lock_outs(project: Project) -> dict[str, str]:
     """Cached outputs (data/, reports/) and their md5; metrics and plots are git-tracked, not cached."""
-    lock = yaml.safe_load((project.root / "dvc.lock").read_text())
-    return {o["path"]: o["md5"] for stage in lock["stages"].values() for o in stage.get("outs", [])
+    return {o["path"]: o["md5"] for stage in project.lock_stages().values() for o in stage.get("outs", [])
             if o["path"].startswith(("data/", "reports/"))}
 
 
@@ -70,7 +68,7 @@ def test_a_rerun_with_changed_params_leaves_the_old_cache_object_intact(project)
                   else sum(f.stat().st_size for f in (project.root / p).rglob("*") if f.is_file())
                   for p in after if after[p] != before.get(p))
     assert disk_used(project) - used <= 1.2 * changed + 1_000_000  # no copies (+ small git-tracked files)
-    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "metrics", "plots")
+    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "pipelines", "metrics", "plots")
     project.dvc("checkout")
     assert os.path.samefile(project.root / LABELS, old_object)
     assert project.changed_stages() == set()
@@ -98,7 +96,7 @@ def test_a_corrupt_linked_object_is_named_twice_dropped_and_rebuilt(project):
     assert f"workspace {project.root / LABELS} ({LABELS})" in result.stderr
     repaired = project.es("verify", "--repair", check=False)
     assert repaired.returncode != 0 and f"removed:  {LABELS}" in repaired.stdout and not obj.exists()
-    project.dvc("repro", "-f", "-s", f"label@{MONTH}")
+    project.dvc("repro", "-f", "-s", f"pipelines/{MONTH[:4]}/dvc.yaml:label@{MONTH}")
     assert file_md5(str(obj)) == expected
     assert os.path.samefile(project.root / LABELS, obj)
     assert project.es("verify").returncode == 0

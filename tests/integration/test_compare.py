@@ -15,8 +15,6 @@ import shlex
 
 import pytest
 
-from es_pipeline.core.params import MonthEntry
-from es_pipeline.ops.months import render
 from tests.integration.project import REPO_ROOT, Project
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("compare")]
@@ -41,9 +39,7 @@ def columns(project: Project, *flags: str) -> list[str]:
 @pytest.fixture(scope="module", params=[2, 185], ids=lambda n: f"{n}-months")
 def project(request, tmp_path_factory) -> Project:
     project = Project.copy_of_repo(tmp_path_factory.mktemp(f"months{request.param}"))
-    raw = "ES.FUT.{}.ohlcv-1s.dbn.zst".format
-    (project.root / "params" / "months.yaml").write_text(
-        render({m: MonthEntry.of(m, raw(m), raw(m)) for m in month_list(request.param)}))
+    project.set_months(month_list(request.param))
     (project.root / "metrics").mkdir()
     (project.root / "metrics" / "summary.json").write_bytes((REPO_ROOT / "metrics" / "summary.json").read_bytes())
     # scores as a history long enough for the split gives them (the demo's two months score none:
@@ -66,10 +62,11 @@ def test_metrics_are_a_few_headline_numbers_whatever_the_month_count(project):
     shown = columns(project)
     per_month = [c for c in shown if re.search(r"\d{4}-\d{2}", c)]
     # what DVC itself adds per month: a hash column for each file a per-month stage reads (raw,
-    # filtered, labels, features; the symbols object is the raw one here) and one column for each
-    # month-list value a stage interpolates (raw, symbols, partition): `make compare` drops them all
-    assert len(per_month) == 7 * project.months
-    assert not [c for c in per_month if not c.endswith((".parquet", ".zst", ".raw", ".symbols", ".partition"))]
+    # filtered, labels, features; the symbols object is the raw one here), and `make compare` drops
+    # them. The month list is written into each year's pipeline file, not read from a params file
+    # (pipelines/per-month.yaml), so its values add no column
+    assert len(per_month) == 4 * project.months
+    assert not [c for c in per_month if not c.endswith((".parquet", ".zst"))]
     print(f"\nplain dvc exp show at {project.months} months: {len(shown)} columns")
 
 

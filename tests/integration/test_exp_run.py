@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
 from tests.integration.project import Project
 
@@ -29,24 +28,18 @@ def experiment_sha(project: Project, name: str) -> str:
     return next(line.split()[1] for line in refs if line and line.split()[0].endswith(f"/{name}"))
 
 
-def data_hashes(project: Project, sha: str) -> dict[str, str]:
-    lock = yaml.safe_load(project.git("show", f"{sha}:dvc.lock").stdout)
-    return {o["path"]: o["md5"] for stage in lock["stages"].values() for o in stage.get("outs", [])
-            if o["path"].startswith("data/")}
-
-
 def go_back(project: Project) -> None:
     """The README's way back to the committed state."""
-    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "metrics", "plots")
+    project.git("checkout", "HEAD", "--", "params", "dvc.lock", "pipelines", "metrics", "plots")
     project.dvc("checkout", "-q")
 
 
 def test_an_experiment_through_dask_is_recorded_as_dvc_records_its_own(project):
-    before = data_hashes(project, "HEAD")
+    before = project.data_hashes("HEAD")
     result = project.es("exp", "run", "-n", "fast", "-S", TIMEOUT_600, "--jobs", "1")
     assert "experiment fast saved" in result.stdout
     assert "timeout_seconds: 600" in (project.root / "params" / "label.yaml").read_text()  # left applied
-    fast = data_hashes(project, experiment_sha(project, "fast"))
+    fast = project.data_hashes(experiment_sha(project, "fast"))
     assert fast[f"data/labels/{MONTH}.parquet"] != before[f"data/labels/{MONTH}.parquet"]
     assert fast[f"data/filtered/{MONTH}.parquet"] == before[f"data/filtered/{MONTH}.parquet"]
     assert fast[f"data/features/{MONTH}.parquet"] == before[f"data/features/{MONTH}.parquet"]
@@ -56,7 +49,7 @@ def test_an_experiment_through_dask_is_recorded_as_dvc_records_its_own(project):
     assert project.changed_stages() == set()
     assert "timeout_seconds: 900" in (project.root / "params" / "label.yaml").read_text()
     project.dvc("exp", "run", "-n", "plain", "-S", TIMEOUT_600)
-    assert data_hashes(project, experiment_sha(project, "plain")) == fast
+    assert project.data_hashes(experiment_sha(project, "plain")) == fast
     for name in ("params/label.yaml", "metrics/summary.json"):
         assert project.git("show", f"{experiment_sha(project, 'plain')}:{name}").stdout == \
             project.git("show", f"{experiment_sha(project, 'fast')}:{name}").stdout
@@ -88,16 +81,16 @@ def test_a_bad_override_fails_in_one_line_and_saves_nothing(project):
 
 
 def test_a_sweep_runs_each_value_in_its_own_linked_copy_on_one_cluster(project):
-    baseline = data_hashes(project, "HEAD")
+    baseline = project.data_hashes("HEAD")
     sweep = "params/label.yaml:label.timeout_seconds=300,600"
     result = project.es("exp", "run", "-n", "sw", "-S", sweep, "--jobs", "2")
     assert "2 experiment(s) saved" in result.stdout
     assert "[sw-1] params/label.yaml:label.timeout_seconds=300" in result.stdout
     for label in ("sw-1", "sw-2"):  # the month's label and dataset stages only: filter and featurize reused
         assert f"[{label}] 2 stale per-month stage(s)" in result.stdout
-    fast = data_hashes(project, experiment_sha(project, "fast"))
-    assert data_hashes(project, experiment_sha(project, "sw-2")) == fast
-    swept = data_hashes(project, experiment_sha(project, "sw-1"))
+    fast = project.data_hashes(experiment_sha(project, "fast"))
+    assert project.data_hashes(experiment_sha(project, "sw-2")) == fast
+    swept = project.data_hashes(experiment_sha(project, "sw-1"))
     labels = f"data/labels/{MONTH}.parquet"
     assert swept[labels] not in (baseline[labels], fast[labels])
     assert "timeout_seconds: 900" in (project.root / "params" / "label.yaml").read_text()  # workspace untouched

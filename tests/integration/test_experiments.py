@@ -137,9 +137,9 @@ def test_keep_one_on_a_branch_or_apply_it_then_drop_them_and_go_back(project, qu
     project.dvc("exp", "apply", "timeout-300")
     assert "timeout_seconds: 300" in (project.root / "params" / "label.yaml").read_text()
     assert project.read_json("metrics/summary.json")["win"] == queued["timeout-300"]["win"]
-    assert project.changed_stages() == set()  # params, dvc.lock and outputs agree: ready to commit
+    assert project.changed_stages() == set()  # params, lock files and outputs agree: ready to commit
     project.dvc("exp", "remove", "timeout-300", "timeout-450")
-    project.git("checkout", "--", "params", "dvc.lock", "metrics", "plots")
+    project.git("checkout", "--", "params", "dvc.lock", "pipelines", "metrics", "plots")
     project.dvc("checkout")
     assert project.git("status", "--porcelain").stdout == ""
     assert project.read_json("metrics/summary.json") == committed and experiments(project) == {}

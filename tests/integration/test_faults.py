@@ -158,7 +158,7 @@ def test_a_second_run_in_the_workspace_is_refused_in_one_line(project):
 
 
 def test_readme_go_back_after_a_workspace_experiment(project):
-    """An experiment in the workspace, then the README's way back: core.autostage staged the new dvc.lock."""
+    """An experiment in the workspace, then the README's way back: core.autostage staged the new lock files."""
     commands = [c for block in readme_blocks("## Experiments") for c in block]
     project.run("bash", "-c", next(c for c in commands if " exp run -n " in c and "--queue" not in c))
     assert project.git("status", "--porcelain", "--untracked-files=no").stdout  # the experiment's results
@@ -180,7 +180,7 @@ def test_readme_adding_a_month_never_pushes_a_corrupt_object(project):
     assert push == "es-pipeline push" and not [c for c in commands if c.startswith("dvc push")]
     for line in commands[: commands.index(push)]:
         project.run("bash", "-c", line)
-    lock = yaml.safe_load((project.root / "dvc.lock").read_text())["stages"]
+    lock = yaml.safe_load((project.root / "pipelines/2026/dvc.lock").read_text())["stages"]  # a new year's file
     md5 = next(o["md5"] for o in lock["filter@2026-01"]["outs"] if o["path"].endswith(".parquet"))
     obj = project.root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
     remote = project.root / "storage/dvc-remote/files/md5" / md5[:2] / md5[2:]
@@ -192,7 +192,7 @@ def test_readme_adding_a_month_never_pushes_a_corrupt_object(project):
     assert refused.returncode != 0 and f"cache {obj} (data/filtered/2026-01.parquet)" in refused.stderr
     assert not remote.exists()
     assert "removed:  data/filtered/2026-01.parquet" in project.es("verify", "--repair", check=False).stdout
-    project.dvc("repro", "-f", "-s", "filter@2026-01")
+    project.dvc("repro", "-f", "-s", "pipelines/2026/dvc.yaml:filter@2026-01")
     for line in commands[commands.index(push):]:
         project.run("bash", "-c", line)
     assert remote.exists() and project.git("status", "--porcelain", "--untracked-files=no").stdout == ""

@@ -11,7 +11,6 @@ import os
 import stat
 
 import pytest
-import yaml
 from dvc_data.hashfile.hash import file_md5
 
 from tests.integration.project import Project
@@ -32,8 +31,7 @@ def project(tmp_path_factory) -> Project:
 
 
 def lock_md5(project: Project, stage: str, path: str) -> str:
-    lock = yaml.safe_load((project.root / "dvc.lock").read_text())
-    return next(o["md5"] for o in lock["stages"][stage]["outs"] if o["path"] == path)
+    return next(o["md5"] for o in project.lock_stages()[stage]["outs"] if o["path"] == path)
 
 
 def flip_byte(path) -> None:
@@ -49,7 +47,7 @@ def test_replacing_the_definition_file_makes_exactly_that_month_stale(project):
     months = (project.root / "params" / "months.yaml").read_text()
     assert "symbols: ES.FUT.2025-11.definition.dbn.zst" in months
     assert "symbols: ES.FUT.2025-12.ohlcv-1s.dbn.zst" in months
-    assert "remote://raw/ES.FUT.2025-11.definition.dbn.zst" in (project.root / "dvc.lock").read_text()
+    assert "remote://raw/ES.FUT.2025-11.definition.dbn.zst" in (project.root / "pipelines/2025/dvc.lock").read_text()
     assert project.changed_stages() == set()
     definition = project.root / DEFINITION
     original = definition.read_bytes()
@@ -94,9 +92,8 @@ def test_flipped_cache_byte_is_named_and_never_pushed(project):
 
 
 def test_a_file_inside_a_directory_output_is_named(project):
-    lock = yaml.safe_load((project.root / "dvc.lock").read_text())
     partition = "data/dataset/year=2025/month=11"
-    dir_md5 = next(o["md5"] for o in lock["stages"]["dataset@2025-11"]["outs"] if o["path"] == partition)
+    dir_md5 = lock_md5(project, "dataset@2025-11", partition)
     cache = project.root / ".dvc" / "cache" / "files" / "md5"
     listing = {e["relpath"]: e["md5"] for e in json.loads((cache / dir_md5[:2] / dir_md5[2:]).read_text())}
     relpath, md5 = next(iter(listing.items()))
@@ -136,7 +133,7 @@ def test_repair_without_a_good_copy_drops_the_object_for_repro(project):
     result = project.es("verify", "--repair", check=False)
     assert result.returncode != 0 and "dvc repro -f" in result.stderr
     assert "removed:  data/filtered/2025-12.parquet" in result.stdout and not obj.exists()
-    project.dvc("repro", "-f", "-s", "filter@2025-12")
+    project.dvc("repro", "-f", "-s", "pipelines/2025/dvc.yaml:filter@2025-12")
     assert file_md5(str(obj)) == expected
     assert project.es("verify").returncode == 0
 
@@ -144,15 +141,19 @@ def test_repair_without_a_good_copy_drops_the_object_for_repro(project):
 def test_prune_removes_outputs_and_lock_entries_of_unlisted_months(project):
     months = project.root / "params" / "months.yaml"
     months.write_text("".join(line for line in months.read_text().splitlines(True) if '"2025-12"' not in line))
-    assert "filter@2025-12" in (project.root / "dvc.lock").read_text()  # DVC keeps stale entries
+    refused = project.es("months", "prune", "--dry-run", check=False)  # the year's file still lists the month
+    assert refused.returncode != 0 and "pipelines/2025/dvc.yaml: not what" in refused.stderr
+    assert "run `es-pipeline months pipelines`" in refused.stderr
+    project.es("months", "pipelines")
+    assert "filter@2025-12" in (project.root / "pipelines/2025/dvc.lock").read_text()  # DVC keeps stale entries
     listed = project.es("months", "prune", "--dry-run").stdout
     assert "dataset@2025-12, featurize@2025-12, filter@2025-12, label@2025-12" in listed
     assert (project.root / "data" / "filtered" / "2025-12.parquet").exists()
 
     project.es("months", "prune")
-    lock = yaml.safe_load((project.root / "dvc.lock").read_text())
-    assert not [name for name in lock["stages"] if name.endswith("@2025-12")]
-    assert {name for name in lock["stages"] if name.endswith("@2025-11")} == {
+    lock = project.lock_stages()
+    assert not [name for name in lock if name.endswith("@2025-12")]
+    assert {name for name in lock if name.endswith("@2025-11")} == {
         "filter@2025-11", "label@2025-11", "featurize@2025-11", "dataset@2025-11"}
     for folder in ("data/filtered", "data/labels", "data/features", "reports/filter", "reports/label",
                    "reports/featurize", "metrics/filter", "metrics/label", "metrics/featurize"):

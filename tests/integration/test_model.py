@@ -58,10 +58,10 @@ def test_the_model_page_renders_offline_and_the_index_links_it(project, browser)
 
 
 def test_forced_rerun_of_the_model_changes_nothing(project):
-    lock = (project.root / "dvc.lock").read_bytes()
+    lock = project.lock_bytes()
     before = project.snapshot("models/*", "metrics/model*.json", "plots/model_months.csv", "reports/model.*")
     project.dvc("repro", "-f", "-s", "model")
-    assert (project.root / "dvc.lock").read_bytes() == lock
+    assert project.lock_bytes() == lock
     assert project.snapshot("models/*", "metrics/model*.json", "plots/model_months.csv", "reports/model.*") == before
     assert project.git("status", "--porcelain").stdout == ""
 

@@ -1,7 +1,7 @@
 """`es-pipeline repro` on Dask: a LocalCluster, and two "machines" sharing only git and S3.
 
 The parallel run must leave DVC exactly where a serial `dvc repro` would: same data hashes in
-dvc.lock, clean `dvc status`, nothing left for a second run; a corrupt month fails alone.
+the lock files, clean `dvc status`, nothing left for a second run; a corrupt month fails alone.
 """
 
 from __future__ import annotations
@@ -13,27 +13,13 @@ from pathlib import Path
 
 import boto3
 import pytest
-import yaml
 
-from es_pipeline.core.params import MonthEntry
-from es_pipeline.ops.months import render
 from tests.conftest import _free_port
 from tests.integration.project import BIN, Project
 
 pytestmark = [pytest.mark.integration]
 MONTHS = ("2025-10", "2025-11", "2025-12")
 WAIT = 900  # seconds: a bound on every wait for a child process, far above the expected time
-
-
-def months_yaml(months) -> str:
-    return render({m: MonthEntry.of(m, f"ES.FUT.{m}.ohlcv-1s.dbn.zst", f"ES.FUT.{m}.ohlcv-1s.dbn.zst") for m in months})
-
-
-def data_hashes(project: Project) -> dict[str, str]:
-    """md5 of every data output in dvc.lock (not the executed notebooks and pages)."""
-    lock = yaml.safe_load((project.root / "dvc.lock").read_text())["stages"]
-    return {out["path"]: out["md5"] for stage in lock.values() for out in stage.get("outs", [])
-            if out["path"].startswith("data/")}
 
 
 def es_repro(project: Project, *args: str) -> subprocess.CompletedProcess:
@@ -44,13 +30,13 @@ def es_repro(project: Project, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.xdist_group("parallel")
 def test_local_cluster_matches_serial_and_a_corrupt_month_fails_alone(tmp_path):
     serial = Project.copy_of_repo(tmp_path / "serial")
-    (serial.root / "params" / "months.yaml").write_text(months_yaml(MONTHS))
+    serial.set_months(MONTHS)
     for month in MONTHS:
         serial.generate(month, days=1)
     serial.dvc("repro")
 
     project = Project.copy_of_repo(tmp_path / "parallel")
-    (project.root / "params" / "months.yaml").write_text(months_yaml(MONTHS))
+    project.set_months(MONTHS)
     shutil.copytree(serial.root / "storage" / "raw", project.root / "storage" / "raw")
     corrupt = project.root / "storage" / "raw" / f"ES.FUT.{MONTHS[1]}.ohlcv-1s.dbn.zst"
     good = corrupt.read_bytes()
@@ -71,8 +57,8 @@ def test_local_cluster_matches_serial_and_a_corrupt_month_fails_alone(tmp_path):
     assert second.returncode == 0, second.stdout + second.stderr
     assert "4 stale per-month stage(s)" in second.stdout
     assert project.changed_stages() == set()
-    assert data_hashes(project) == data_hashes(serial)
-    assert len(data_hashes(project)) == 3 * 4 + 1 + 5  # filtered, labels, features, partition per month;
+    assert project.data_hashes() == serial.data_hashes()
+    assert len(project.data_hashes()) == 3 * 4 + 1 + 5  # filtered, labels, features, partition per month;
     # decay; the five code-<step> fingerprints (filter, label, featurize, dataset, model)
     assert "nothing to do" in es_repro(project, "--jobs", "2").stdout  # no cluster started
     assert "Running stage" not in project.dvc("repro").stdout
@@ -90,7 +76,7 @@ def test_two_machines_share_only_git_and_s3(tmp_path, s3_bucket):
     bare = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
     project = Project.copy_of_repo(tmp_path / "caller")
-    (project.root / "params" / "months.yaml").write_text(months_yaml(months))
+    project.set_months(months)
     s3 = boto3.client("s3", endpoint_url=endpoint)
     for month in months:
         raw = project.generate(month, days=1, folder="generated")
@@ -133,7 +119,7 @@ def test_two_machines_share_only_git_and_s3(tmp_path, s3_bucket):
         assert list((tmp_path / f"machine{n}" / "es-pipeline-clones").iterdir())
     clones = [p for n in (1, 2) for p in (tmp_path / f"machine{n}" / "es-pipeline-clones").iterdir()]
     assert all(not str(p).startswith(str(project.root)) for p in clones)
-    lock = yaml.safe_load((project.root / "dvc.lock").read_text())["stages"]
+    lock = project.lock_stages()
     assert {f"filter@{m}" for m in months} <= set(lock) and "report" in lock
     assert (project.root / "data" / "dataset" / "year=2025" / "month=12" / "part-0.parquet").exists()
     assert os.path.getsize(project.root / "reports" / "report.html") > 10_000

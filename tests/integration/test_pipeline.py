@@ -35,7 +35,7 @@ def test_repro_builds_every_stage_and_notebook(project):
             assert not errors, f"{stage} {month} notebook raised: {errors}"
             assert notebook.metadata["papermill"]["parameters"]["month"] == month
     assert (project.root / "reports" / "report.html").stat().st_size > 10_000
-    lock = (project.root / "dvc.lock").read_text()
+    lock = (project.root / "pipelines" / "2025" / "dvc.lock").read_text()  # the year's stages are recorded there
     assert "remote://raw/ES.FUT.2025-11.ohlcv-1s.dbn.zst" in lock
 
 
@@ -63,13 +63,14 @@ def test_forced_rerun_is_bit_identical(project):
     outputs = ("data/filtered/*.parquet", "data/labels/*.parquet", "data/features/*.parquet",
                "data/dataset/**/*.parquet", "metrics/**/*.json", "plots/**/*.csv")
     before = project.snapshot(*outputs)
-    project.dvc("repro", "--force", "filter@2025-12", "label@2025-12", "featurize@2025-12", "dataset@2025-12",
+    project.dvc("repro", "--force", *(f"pipelines/2025/dvc.yaml:{s}@2025-12" for s in PER_MONTH + ("dataset",)),
                 "decay", "report")
     assert project.snapshot(*outputs) == before
 
 
 def ran_stages(output: str) -> set[str]:
-    return set(re.findall(r"Running stage '([^']+)'", output))
+    """The names of the stages `dvc repro` ran, without their pipeline file."""
+    return {name.rsplit(":", 1)[-1] for name in re.findall(r"Running stage '([^']+)'", output)}
 
 
 def test_label_parameter_change_marks_only_the_label_fingerprint(project):
@@ -117,13 +118,13 @@ def test_adding_a_month_runs_only_that_month_and_small_bookkeeping(project):
 def test_corrupt_raw_month_fails_clearly_and_keeps_its_notebook(project):
     raw = project.root / "storage" / "raw" / "ES.FUT.2025-12.ohlcv-1s.dbn.zst"
     raw.write_bytes(raw.read_bytes()[: len(raw.read_bytes()) // 2])
-    lock_before = (project.root / "dvc.lock").read_text()
-    result = project.dvc("repro", "filter@2025-12", check=False)
+    lock_before = project.lock_bytes()
+    result = project.dvc("repro", "pipelines/2025/dvc.yaml:filter@2025-12", check=False)
     assert result.returncode != 0
     assert "ES.FUT.2025-12.ohlcv-1s.dbn.zst" in result.stdout + result.stderr
     notebook = nbformat.read(project.root / "reports" / "filter" / "2025-12.ipynb", as_version=4)
     tracebacks = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert tracebacks and "truncated" in tracebacks[0]["evalue"]
     assert not (project.root / "data" / "filtered" / "2025-12.parquet").exists()
-    assert (project.root / "dvc.lock").read_text() == lock_before
+    assert project.lock_bytes() == lock_before
     assert "filter@2025-12" in project.changed_stages()

@@ -13,14 +13,12 @@ import subprocess
 import boto3
 import pytest
 
-from es_pipeline.core.params import MonthEntry
-from es_pipeline.ops.months import render
 from tests.conftest import S3_CREDENTIALS
-from tests.integration.project import Project
+from tests.integration.project import LOCK_FILES, Project, raw_name
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("s3")]
 MONTH = "2025-12"
-RAW = f"ES.FUT.{MONTH}.ohlcv-1s.dbn.zst"
+RAW = raw_name(MONTH)
 
 
 def point_remotes_at_s3(project: Project, endpoint: str, bucket: str) -> None:
@@ -30,7 +28,7 @@ def point_remotes_at_s3(project: Project, endpoint: str, bucket: str) -> None:
 
 
 def one_month_from_s3(project: Project, s3, bucket: str) -> None:
-    (project.root / "params" / "months.yaml").write_text(render({MONTH: MonthEntry.of(MONTH, RAW, RAW)}))
+    project.set_months([MONTH])
     local_raw = project.generate(MONTH, days=1, folder="generated")
     s3.upload_file(str(local_raw), bucket, f"raw/{RAW}")
     shutil.rmtree(project.root / "generated")
@@ -47,7 +45,7 @@ def test_repro_from_s3_push_and_pull_into_a_fresh_clone(tmp_path, s3_bucket):
     logs = logs.stdout + logs.stderr + project.dvc("push").stdout
     project.git("add", "-A")
     project.git("commit", "-q", "-m", "one month from S3")
-    lock = (project.root / "dvc.lock").read_text()
+    lock = (project.root / "pipelines" / MONTH[:4] / "dvc.lock").read_text()
     assert f"remote://raw/{RAW}" in lock and "etag" in lock
     assert not (project.root / "storage").exists(), "nothing may fall back to the local folders"
     pushed = s3.list_objects_v2(Bucket=bucket, Prefix="dvc/")["KeyCount"]
@@ -64,7 +62,7 @@ def test_repro_from_s3_push_and_pull_into_a_fresh_clone(tmp_path, s3_bucket):
     secret = S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
     written = [p for folder in ("data", "reports", "metrics", "plots", "params", ".dvc")
                for p in (project.root / folder).rglob("*") if p.is_file()]
-    for path in [*written, project.root / "dvc.lock"]:
+    for path in [*written, *project.snapshot_paths(*LOCK_FILES)]:
         assert secret.encode() not in path.read_bytes(), f"credential leaked into {path}"
     assert secret not in logs and f"raw/{RAW}" in logs
 
@@ -87,9 +85,9 @@ def test_credentials_only_in_dvc_config_local_serve_dvc_and_the_filter_stage(tmp
         project.dvc("remote", "modify", "--local", remote, "access_key_id", S3_CREDENTIALS["AWS_ACCESS_KEY_ID"])
         project.dvc("remote", "modify", "--local", remote, "secret_access_key", S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
 
-    project.dvc("repro", f"filter@{MONTH}")
+    project.dvc("repro", f"pipelines/{MONTH[:4]}/dvc.yaml:filter@{MONTH}")
     assert (project.root / "data" / "filtered" / f"{MONTH}.parquet").exists()
-    project.dvc("push", f"filter@{MONTH}")
+    project.dvc("push", f"pipelines/{MONTH[:4]}/dvc.yaml:filter@{MONTH}")
     assert s3.list_objects_v2(Bucket=bucket, Prefix="dvc/")["KeyCount"] >= 2
 
     with socket.socket() as sock:  # a loopback port nothing listens on

@@ -58,12 +58,13 @@ def test_executed_notebook_shows_one_parameter_set_and_no_times(project):
     assert not any(o.get("name") == "stderr" for c in nb.cells for o in c.get("outputs", []))
 
 
-@pytest.mark.parametrize("stage", ["filter@2025-11", "label@2025-11", "featurize@2025-12", "report", "site"])
+@pytest.mark.parametrize("stage", ["pipelines/2025/dvc.yaml:filter@2025-11", "pipelines/2025/dvc.yaml:label@2025-11",
+                                   "pipelines/2025/dvc.yaml:featurize@2025-12", "report", "site"])
 def test_forced_rerun_of_a_stage_changes_nothing(project, stage):
-    lock = (project.root / "dvc.lock").read_bytes()
+    lock = project.lock_bytes()
     pages = project.snapshot("reports/**/*.html", "reports/**/*.ipynb")
     project.dvc("repro", "-f", "-s", stage)
-    assert (project.root / "dvc.lock").read_bytes() == lock
+    assert project.lock_bytes() == lock
     assert project.snapshot("reports/**/*.html", "reports/**/*.ipynb") == pages
     assert project.git("status", "--porcelain").stdout == ""
 

@@ -16,10 +16,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from es_pipeline.ops import pipelines
+
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 PACKAGE = SRC / "es_pipeline"
 DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text())
+PER_MONTH = yaml.safe_load((ROOT / "pipelines" / "per-month.yaml").read_text())  # each year's file is this
+STAGES = {**DVC["stages"], **PER_MONTH["stages"]}
 SRC_VAR = next(v for v in DVC["vars"] if isinstance(v, dict))["src"]
 
 
@@ -92,8 +96,8 @@ CODE_STAGES = (*FINGERPRINTED, "model")  # steps whose code and params reach the
 def code_stage(step: str) -> tuple[dict, set[str]]:
     """The stage declaring the step's code, and that code's entry points."""
     if step in CODE_STAGES:
-        return DVC["stages"][f"code-{step}"], ENTRIES[step] | {"es_pipeline.ops.fingerprint"}
-    return DVC["stages"][step], ENTRIES[step]
+        return STAGES[f"code-{step}"], ENTRIES[step] | {"es_pipeline.ops.fingerprint"}
+    return STAGES[step], ENTRIES[step]
 
 
 @pytest.mark.parametrize("stage", sorted(ENTRIES))
@@ -110,7 +114,7 @@ def test_stage_deps_are_exactly_its_import_closure(stage):
 
 @pytest.mark.parametrize("step", FINGERPRINTED)
 def test_each_month_reads_its_steps_code_and_params_through_one_fingerprint(step):
-    code, month = DVC["stages"][f"code-{step}"], DVC["stages"][step]["do"]
+    code, month = STAGES[f"code-{step}"], STAGES[step]["do"]
     fingerprint = f"data/fingerprints/{step}.json"
     assert code["cmd"] == f"es-pipeline fingerprint code-{step} --out {fingerprint} --params-dir params"
     assert [fingerprint] == [next(iter(o)) for o in code["outs"]]
@@ -121,7 +125,7 @@ def test_each_month_reads_its_steps_code_and_params_through_one_fingerprint(step
 
 
 def test_the_model_reads_its_code_and_params_through_one_fingerprint():
-    code, model = DVC["stages"]["code-model"], DVC["stages"]["model"]
+    code, model = STAGES["code-model"], STAGES["model"]
     assert "data/fingerprints/model.json" in model["deps"] and "params" not in model
     assert not [d for d in model["deps"] if d.startswith(("${src}", "notebooks/", "params/model"))]
     assert {"params/model.yaml": ["model"]} in code["params"] and "notebooks/model.ipynb" in code["deps"]
@@ -131,36 +135,47 @@ def test_the_model_reads_its_code_and_params_through_one_fingerprint():
 
 def test_notebook_stages_run_their_own_notebook_and_write_its_page():
     for stage in ("filter", "label", "featurize"):
-        body = DVC["stages"][stage]["do"]
+        body = STAGES[stage]["do"]
         assert (f"es-pipeline notebook notebooks/{stage}.ipynb reports/{stage}/${{key}}.ipynb "
                 f"--html reports/{stage}/${{key}}.html") in body["cmd"]
         assert {f"reports/{stage}/${{key}}.ipynb", f"reports/{stage}/${{key}}.html"} <= {
             o for o in body["outs"] if isinstance(o, str)}
-    report = DVC["stages"]["report"]
+    report = STAGES["report"]
     assert "nbconvert" not in report["cmd"] and "reports/report.html" in report["outs"]
 
 
 def test_a_changed_read_time_decay_reruns_no_dataset_partition():
-    deps = declared(DVC["stages"]["code-dataset"])
+    deps = declared(STAGES["code-dataset"])
     for module in ("decay.py", "params.py"):
         assert not covered(PACKAGE / "dataset" / module, deps), f"code-dataset must not depend on dataset/{module}"
-    assert covered(PACKAGE / "dataset" / "decay.py", declared(DVC["stages"]["decay"]))
+    assert covered(PACKAGE / "dataset" / "decay.py", declared(STAGES["decay"]))
 
 
 @pytest.mark.parametrize("step", ("filter", "label", "featurize"))
 def test_a_steps_code_is_one_folder_and_no_other_steps(step):
     folder = {"featurize": "features"}.get(step, step)
-    deps = declared(DVC["stages"][f"code-{step}"])
+    deps = declared(STAGES[f"code-{step}"])
     assert PACKAGE / folder in deps
     others = {"filter", "label", "features", "dataset", "report", "ops"} - {folder}
     assert not [d for d in deps if d.relative_to(PACKAGE).parts[0] in others and d.name != "fingerprint.py"]
 
 
-def test_dvc_lock_holds_only_stages_of_dvc_yaml():
+def test_lock_files_hold_only_stages_of_their_pipeline_file():
     """A stale entry is what `es-pipeline months prune` acts on: an old single `dataset` stage, whose output
-    was all of data/dataset, once made it offer to delete every partition. The committed lock has none."""
+    was all of data/dataset, once made it offer to delete every partition. The committed locks have none."""
     months = yaml.safe_load((ROOT / "params" / "months.yaml").read_text())["months"]
-    names = {f"{name}@{month}" if "foreach" in body else name
-             for name, body in DVC["stages"].items() for month in (months if "foreach" in body else [None])}
-    lock = yaml.safe_load((ROOT / "dvc.lock").read_text())["stages"]
-    assert sorted(set(lock) - names) == []
+    for lock in pipelines.lock_files(ROOT):
+        defined = yaml.safe_load(lock.with_name("dvc.yaml").read_text())
+        listed = next((v["months"] for v in defined.get("vars", []) if isinstance(v, dict) and "months" in v), {})
+        names = {f"{name}@{month}" if "foreach" in body else name
+                 for name, body in defined["stages"].items() for month in (listed if "foreach" in body else [None])}
+        assert sorted(set(yaml.safe_load(lock.read_text())["stages"]) - names) == [], lock
+    assert {pipelines.year_file(m) for m in months} == {
+        str(p.relative_to(ROOT)) for p in ROOT.glob("pipelines/*/dvc.yaml")}
+
+
+def test_per_month_stages_are_in_the_year_files_and_the_rest_in_dvc_yaml():
+    assert set(PER_MONTH["stages"]) == set(FINGERPRINTED)
+    assert all("foreach" in body and body["do"]["wdir"] == "../.." for body in PER_MONTH["stages"].values())
+    assert not [name for name, body in DVC["stages"].items() if "foreach" in body or "matrix" in body]
+    pipelines.check(ROOT)  # the committed year files are what the template and the month list make

@@ -1,9 +1,10 @@
 """The month list (params/months.yaml) and its sync from a listing of the raw location.
 
 Adding a month is: upload the raw file (and its definition file, if any), ``es-pipeline
-months sync``, ``dvc repro``, ``dvc push``.
+months sync`` (which also writes the year's pipeline file, see pipelines.py), ``dvc repro``,
+``dvc push``.
 
-Each month records two objects, both dependencies of ``filter@<month>`` in dvc.yaml: ``raw``
+Each month records two objects, both dependencies of its ``filter@<month>`` stage: ``raw``
 and ``symbols``, the object its instrument symbols come from: the month's definition file when
 one is stored beside it, else the raw object itself. DVC cannot interpolate a list into a
 stage's ``deps``, so a month without a definition file names its raw object twice rather than
@@ -18,9 +19,9 @@ from pathlib import Path
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.files import atomic_path
 from es_pipeline.core.params import MonthEntry
-from es_pipeline.core.periods import hive_partition
 from es_pipeline.filter.ingest import definition_path_for
 from es_pipeline.filter.storage import Location
+from es_pipeline.ops import pipelines
 
 RAW_SUFFIX = ".ohlcv-1s.dbn.zst"
 # "ES.FUT.2025-11.ohlcv-1s.dbn.zst" or Databento's "glbx-mdp3-20251101-20251130.ohlcv-1s.dbn.zst"
@@ -56,16 +57,21 @@ def months_in(names: list[str]) -> dict[str, MonthEntry]:
 
 def render(months: dict[str, MonthEntry]) -> str:
     lines = [HEADER.rstrip("\n"), "months:"]
-    lines += [f'  "{month}": {{raw: {e.raw}, symbols: {e.symbols}, partition: {hive_partition(month)}}}'
-              for month, e in sorted(months.items())]
+    lines += [f"  {pipelines.month_line(e)}" for _, e in sorted(months.items())]
     return "\n".join(lines) + "\n"
 
 
-def sync(location: Location, months_file: str | Path = "params/months.yaml") -> dict[str, MonthEntry]:
-    """Rewrite the month list from the raw location; returns it. Refuses an empty listing."""
+def write(months: dict[str, MonthEntry], root: str | Path = ".", params_dir: str | Path = "params") -> None:
+    """The month list and the per-year pipeline files made from it (see pipelines.py)."""
+    with atomic_path(Path(root) / params_dir / "months.yaml") as tmp:
+        tmp.write_text(render(months))
+    pipelines.write(root, months.values())
+
+
+def sync(location: Location, root: str | Path = ".", params_dir: str | Path = "params") -> dict[str, MonthEntry]:
+    """Rewrite the month list and the pipeline files from the raw location; returns it. Refuses an empty listing."""
     months = months_in(location.list())
     if not months:
         raise PipelineError(f"no *{RAW_SUFFIX} files with a YYYY-MM in their name at {location.url}")
-    with atomic_path(months_file) as tmp:
-        tmp.write_text(render(months))
+    write(months, root, params_dir)
     return months

@@ -1,10 +1,11 @@
 """Clean up after a month is removed from the month list.
 
-DVC keeps a ``dvc.lock`` entry for every stage it ever ran and never deletes outputs:
-after a month leaves params/months.yaml, ``dvc repro`` and ``dvc commit`` leave its
-``filter@M``/``label@M``/``featurize@M`` entries, and their data, executed notebooks and
-metrics stay in the workspace (``dvc gc -w`` drops only their cache objects). This removes
-the lock entries of stages dvc.yaml no longer defines and the workspace files they name.
+DVC keeps a lock entry for every stage it ever ran and never deletes outputs: after a month
+leaves params/months.yaml (and ``es-pipeline months sync`` its year's pipeline file),
+``dvc repro`` and ``dvc commit`` leave its ``filter@M``/``label@M``/... entries in its year's
+dvc.lock, and their data, executed notebooks and metrics stay in the workspace (``dvc gc -w``
+drops only their cache objects). This removes the lock entries of stages their pipeline file no
+longer defines, the workspace files they name, and a dropped year's emptied lock file.
 
 A stale entry can name a path the current pipeline still writes into: an old single
 ``dataset`` stage had the whole ``data/dataset`` folder as its output, where every month's
@@ -19,10 +20,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from es_pipeline.ops.pipelines import check, lock_files
+
 
 @dataclass(frozen=True)
 class StaleOut:
-    """One output of a stale dvc.lock entry; ``files`` lists a folder output's files (relative to it)."""
+    """One output of a stale lock entry; ``files`` lists a folder output's files (relative to it)."""
 
     path: str
     files: tuple[str, ...] | None = None
@@ -81,31 +84,41 @@ def _remove(root: Path, relpaths: list[str], current: set[str]) -> None:
 
 
 def prune(root: str | Path = ".", dry_run: bool = False) -> Pruned:
-    """Drop dvc.lock entries of stages no longer in dvc.yaml and delete the files they name.
+    """Drop lock entries of stages their pipeline file no longer defines and delete the files they name.
 
-    A file that is, lies under or holds a current stage's output is kept.
+    A file that is, lies under or holds a current stage's output is kept. A dropped year's lock file
+    (its pipeline file gone, see pipelines.py) goes once it holds nothing.
     """
     from dvc.repo import Repo
     from dvc.utils.serialize import load_yaml, modify_yaml
 
     root = Path(root).resolve()
+    check(root)  # a year's file still listing a dropped month would keep its stages "current"
     pruned = Pruned()
     with Repo(str(root)) as repo:
-        names = {stage.name for stage in repo.index.stages}
+        defined = {(Path(stage.path).with_name("dvc.lock"), stage.name) for stage in repo.index.stages}
         current = {Path(out.fs_path).relative_to(root).as_posix() for stage in repo.index.stages
                    for out in stage.outs}
         cache = Path(repo.cache.local.path)
-    lock = root / "dvc.lock"
-    if not lock.exists():
-        return pruned
-    stages = load_yaml(str(lock)).get("stages", {})
-    pruned.stages = sorted(set(stages) - names)
-    outs = [_stale_out(root, o, cache) for name in pruned.stages for o in stages[name].get("outs", [])]
+    stale: dict[Path, list[str]] = {}
+    outs: list[StaleOut] = []
+    for lock in lock_files(root):
+        stages = load_yaml(str(lock)).get("stages", {})
+        names = sorted(name for name in stages if (lock, name) not in defined)
+        if names:
+            stale[lock] = names
+            pruned.stages += names
+            outs += [_stale_out(root, o, cache) for name in names for o in stages[name].get("outs", [])]
     pruned.paths, pruned.kept = removable(outs, current)
     if dry_run or not pruned.stages:
         return pruned
-    with modify_yaml(str(lock)) as data:
-        for name in pruned.stages:
-            del data["stages"][name]
+    for lock, names in stale.items():
+        with modify_yaml(str(lock)) as data:
+            for name in names:
+                del data["stages"][name]
+        if not data["stages"] and not lock.with_name("dvc.yaml").exists():
+            lock.unlink()
+            if not any(lock.parent.iterdir()):
+                lock.parent.rmdir()
     _remove(root, pruned.paths, current)
     return pruned

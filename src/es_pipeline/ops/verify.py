@@ -1,9 +1,9 @@
-"""Re-hash the DVC cache and the workspace outputs against dvc.lock, before anything is pushed.
+"""Re-hash the DVC cache and the workspace outputs against the lock files, before anything is pushed.
 
 DVC trusts its local cache: an object made read-only when it was stored is never hashed
 again, so a flipped byte in ``.dvc/cache`` passes ``dvc status``, is uploaded by ``dvc push``
 under its good hash and is even checked out over a freshly correct output by ``dvc repro -f``
-(the object "already exists"). This re-hashes every object and output ``dvc.lock`` names, the
+(the object "already exists"). This re-hashes every object and output the lock files name, the
 way DVC computes them (md5 of the bytes, ``.dir`` objects included), and reports each
 mismatch. ``repair`` removes corrupt objects from the cache (as DVC's own check does) and
 stores them again from workspace files that hash correctly; what cannot be restored that
@@ -34,7 +34,7 @@ MISSING = "missing"  # a Mismatch's ``actual`` when the cache holds no object at
 class Mismatch:
     where: str  # "cache" or "workspace"
     path: str  # the file that was hashed
-    output: str  # the dvc.lock output (and file inside a directory output) it should hold
+    output: str  # the recorded output (and file inside a directory output) it should hold
     expected: str
     actual: str
 
@@ -142,7 +142,7 @@ def _repair(repo: Repo, report: Report) -> None:
 
 
 def verify(root: str | Path = ".", repair: bool = False) -> Report:
-    """Re-hash every cache object and workspace output dvc.lock names."""
+    """Re-hash every cache object and workspace output the lock files name."""
     from dvc.repo import Repo
 
     report = Report()
@@ -154,23 +154,23 @@ def verify(root: str | Path = ".", repair: bool = False) -> Report:
                     _check_output(out, checker)
         if repair and report.mismatches:
             _repair(repo, report)
-    log.info("verified %s file(s) against dvc.lock: %s mismatch(es), %s not present", report.checked,
+    log.info("verified %s file(s) against the lock files: %s mismatch(es), %s not present", report.checked,
              len(report.mismatches), len(report.missing))
     return report
 
 
 def check_before_push(root: str | Path = ".") -> None:
-    """Refuse to go on (to ``dvc push``) while any cached or workspace file differs from dvc.lock."""
+    """Refuse to go on (to ``dvc push``) while any cached or workspace file differs from the lock files."""
     report = verify(root)
     if not report.ok:
         lines = "\n".join(f"  {m}" for m in report.mismatches)
-        raise PipelineError(f"{len(report.mismatches)} file(s) differ from dvc.lock or are missing from the cache "
-                            f"(pushing now would spread the damage):\n{lines}\n"
+        raise PipelineError(f"{len(report.mismatches)} file(s) differ from the lock files or are missing from the "
+                            f"cache (pushing now would spread the damage):\n{lines}\n"
                             "repair with `es-pipeline verify --repair` (README: Verifying)")
 
 
 def push(root: str | Path = ".") -> None:
-    """``dvc push``, only after every cached and workspace file matched dvc.lock (nothing corrupt is shared)."""
+    """``dvc push``, only after every cached and workspace file matched the lock files (nothing corrupt is shared)."""
     check_before_push(root)
     log.info("$ dvc push")
     if subprocess.run(["dvc", "push"], cwd=root).returncode != 0:

@@ -1,4 +1,4 @@
-"""The pipeline's stage graph read from ``dvc.yaml``, drawn as an offline HTML page.
+"""The pipeline's stage graph read from ``dvc.yaml`` and the per-month template, drawn as an offline HTML page.
 
 ``dvc dag`` draws one node per stage and month (555 at 185 months); this page draws each
 stage once (per-month stages marked), in columns by depth, each listing what it reads and writes.
@@ -94,12 +94,13 @@ body {{ font: 14px/1.4 system-ui, sans-serif; margin: 16px 24px; }}
 .pm {{ color: #06c; font-size: 12px; }} .arrow {{ font-size: 28px; color: #888; }}
 </style></head><body>
 <nav><a href="index.html">&larr; all months (index)</a></nav>
-<h1>Pipeline graph (dvc.yaml)</h1>
+<h1>Pipeline graph (dvc.yaml, pipelines/per-month.yaml)</h1>
 <p>Each stage once; &lt;M&gt; is a month. Same graph as <code>dvc dag</code>, without one node per month.</p>
 <div class="graph">{arrow.join(columns)}</div>
 </body></html>
 """
 
 
-def read(dvc_yaml: str | Path) -> list[Stage]:
-    return stages(yaml.safe_load(Path(dvc_yaml).read_text()))
+def read(*pipeline_files: str | Path) -> list[Stage]:
+    """The stages of every file given: dvc.yaml and the per-month template (each year's file is that, per year)."""
+    return [stage for path in pipeline_files for stage in stages(yaml.safe_load(Path(path).read_text()))]

@@ -218,20 +218,24 @@ def build(metrics_dir: str | Path, months: list[str], modes: list[str]) -> list[
 
 
 
+PIPELINE_FILES = ("dvc.yaml", "pipelines/per-month.yaml")  # what the graph page draws
+
+
 def _write(path: Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     log.info("wrote %s", path)
 
 
-def run(*, metrics_dir: str | Path = "metrics", params_dir: str | Path = "params", dvc_yaml: str | Path = "dvc.yaml",
+def run(*, metrics_dir: str | Path = "metrics", params_dir: str | Path = "params",
+        pipeline_files: tuple[str | Path, ...] = PIPELINE_FILES,
         out_dir: str | Path = "reports") -> list[MonthRow]:
     params = load(params_dir)
     months = params.month_names
     rows = build(metrics_dir, months, list(params.modes))
     out_dir = Path(out_dir)
     _write(out_dir / "index.html", render_index(rows))
-    _write(out_dir / "pipeline.html", pipeline_graph.render(pipeline_graph.read(dvc_yaml), len(months)))
+    _write(out_dir / "pipeline.html", pipeline_graph.render(pipeline_graph.read(*pipeline_files), len(months)))
     flagged = [r.month for r in rows if r.abnormal]
     log.info("%d month(s), %d to check%s", len(rows), len(flagged), f": {', '.join(flagged)}" if flagged else "")
     return rows

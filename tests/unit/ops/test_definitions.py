@@ -124,6 +124,8 @@ def test_cli_fetch_into_the_raw_remote(tmp_path, month_files, databento_api, mon
     gateway, seen, _ = databento_api
     repo = tmp_path / "repo"
     shutil.copytree(REPO_ROOT / "params", repo / "params")
+    (repo / "pipelines").mkdir()
+    shutil.copy(REPO_ROOT / "pipelines" / "per-month.yaml", repo / "pipelines")
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=repo, check=True)
     (repo / ".dvc" / "config").write_text("['remote \"raw\"']\n    url = ../storage/raw\n")

@@ -28,7 +28,7 @@ def test_listing_keeps_raw_months_only_and_rejects_two_files_for_a_month():
         months_in(names + ["glbx-mdp3-20251101-20251130.ohlcv-1s.dbn.zst"])
 
 
-def test_sync_rewrites_the_month_list_which_then_loads(tmp_path):
+def test_sync_rewrites_the_month_list_and_the_year_files(tmp_path):
     import shutil
     from pathlib import Path
 
@@ -36,11 +36,13 @@ def test_sync_rewrites_the_month_list_which_then_loads(tmp_path):
 
     params = tmp_path / "params"
     shutil.copytree(Path(__file__).resolve().parents[3] / "params", params)
+    shutil.copytree(Path(__file__).resolve().parents[3] / "pipelines", tmp_path / "pipelines",
+                    ignore=shutil.ignore_patterns("2*"))  # the template only
     raw = Location.at(str(tmp_path / "raw"))
     for month in ("2026-01", "2025-11", "2025-12"):
         raw.write_bytes(f"ES.FUT.{month}.ohlcv-1s.dbn.zst", b"x")
     raw.write_bytes("ES.FUT.2025-12.definition.dbn.zst", b"x")
-    assert list(sync(raw, params / "months.yaml")) == ["2025-11", "2025-12", "2026-01"]
+    assert list(sync(raw, tmp_path)) == ["2025-11", "2025-12", "2026-01"]
     loaded = load_params(params)
     assert [m.month for m in loaded.months] == ["2025-11", "2025-12", "2026-01"]
     assert loaded.months[-1].raw == "ES.FUT.2026-01.ohlcv-1s.dbn.zst"
@@ -50,5 +52,8 @@ def test_sync_rewrites_the_month_list_which_then_loads(tmp_path):
             in (params / "months.yaml").read_text())
 
     with pytest.raises(PipelineError, match="no \\*.ohlcv-1s.dbn.zst files"):
-        sync(Location.at(str(tmp_path / "empty")), params / "months.yaml")
+        sync(Location.at(str(tmp_path / "empty")), tmp_path)
     assert [m.month for m in load_params(params).months][-1] == "2026-01"
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.glob("pipelines/*/dvc.yaml")) == [
+        "pipelines/2025/dvc.yaml", "pipelines/2026/dvc.yaml"]
+    assert '"2026-01": {raw: ES.FUT.2026-01.ohlcv-1s.dbn.zst' in (tmp_path / "pipelines/2026/dvc.yaml").read_text()

@@ -1,4 +1,5 @@
-"""The pipeline graph page is read from the real dvc.yaml: each stage once, after the stages it reads from."""
+"""The pipeline graph page is read from the real dvc.yaml and per-month template: each stage once, after the stages
+it reads from."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from pathlib import Path
 
 from es_pipeline.report import graph as pipeline_graph
 
-DVC_YAML = Path(__file__).resolve().parents[3] / "dvc.yaml"
+ROOT = Path(__file__).resolve().parents[3]
+PIPELINE_FILES = (ROOT / "dvc.yaml", ROOT / "pipelines" / "per-month.yaml")
 
 
 def test_edges_and_columns_follow_the_data():
-    stages = pipeline_graph.read(DVC_YAML)
+    stages = pipeline_graph.read(*PIPELINE_FILES)
     after = pipeline_graph.edges(stages)
     assert after["filter"] == ["code-filter"] and after["code-filter"] == []
     assert after["label"] == ["code-label", "filter"] and after["featurize"] == ["code-featurize", "filter"]
@@ -28,8 +30,8 @@ def test_edges_and_columns_follow_the_data():
 
 
 def test_page_draws_each_stage_once_offline():
-    page = pipeline_graph.render(pipeline_graph.read(DVC_YAML), months=185)
-    assert page.count('class="stage"') == len(pipeline_graph.read(DVC_YAML))
+    page = pipeline_graph.render(pipeline_graph.read(*PIPELINE_FILES), months=185)
+    assert page.count('class="stage"') == len(pipeline_graph.read(*PIPELINE_FILES))
     assert "per month ×185" in page and "<script" not in page
     assert ("<b>filter</b> <span class=\"pm\">per month ×185</span>"
             "<div>reads: code-filter, raw months (remote://raw)") in page

@@ -6,8 +6,9 @@ so each task carries whether DVC itself reported it changed and the input hashes
 
 Stage commands, outputs and dependencies come from DVC's parsed pipeline (``Repo.index``), so
 a parallel run executes exactly what ``dvc repro`` would. Per-month stages are the ``foreach``
-ones (``name@YYYY-MM``). The other stale stages run through ``dvc repro``: those the per-month
-stages read (the ``code-<step>`` fingerprints) before them, the rest (decay, report) after.
+ones (``name@YYYY-MM``, in pipelines/<year>/dvc.yaml). The other stale stages run through
+``dvc repro``: those the per-month stages read (the ``code-<step>`` fingerprints) before them,
+the rest (decay, report) after.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from dvc.stage import Stage
 
 from es_pipeline.core.errors import PipelineError, storage_failure
+from es_pipeline.ops.pipelines import is_per_month
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,6 @@ class Plan:
     @property
     def nothing_to_do(self) -> bool:
         return not self.tasks and not self.rest and not self.first
-
-
-def is_per_month(name: str) -> bool:
-    return "@" in name
 
 
 def _cmd(stage: Stage) -> str:

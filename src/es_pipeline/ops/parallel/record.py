@@ -1,12 +1,12 @@
-"""Recording finished stages in dvc.lock from a child process, one batch at a time, while the run goes on.
+"""Recording finished stages in their lock files from a child process, one batch at a time, while the run goes on.
 
-DVC re-reads and re-dumps the whole dvc.lock to record stages: CPU-bound Python that takes minutes
-at 185 months. Done in the caller's own process it holds the GIL that the Dask scheduler of a
+DVC loads the pipeline, hashes and commits each output and re-dumps each lock file it writes into:
+CPU-bound Python. Done in the caller's own process it holds the GIL that the Dask scheduler of a
 LocalCluster (which lives in that process) needs, and the workers go idle. So the caller hands each
 batch to ``python -m es_pipeline.ops.parallel.record`` and goes on; the next batch collects meanwhile.
-A recording costs ~5 s of CPU at 185 months whatever the batch size (the lock round trip), so a
-new one starts at most every ``min_interval`` seconds: started back to back, recording took a
-large share of the two cores the stages run on.
+A recording has a fixed cost (starting Python, importing and loading DVC's pipeline), so a new one
+starts at most every ``min_interval`` seconds: started back to back, recording took a large share of
+the two cores the stages run on.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from es_pipeline.core.errors import PipelineError
-from es_pipeline.ops.parallel.worker import collect, record_lock_entries
+from es_pipeline.ops.parallel.worker import collect, dump_per_file, record_lock_entries
 
 if TYPE_CHECKING:
     from dvc.output import Output
@@ -60,7 +60,7 @@ def link_into_cache(out: Output) -> None:
 
 
 def commit_here(root: Path, names: list[str]) -> None:
-    """What ``dvc commit -f`` does for these stages, with one dvc.lock write for the batch."""
+    """What ``dvc commit -f`` does for these stages, with one write of each lock file for the batch."""
     from dvc.repo import Repo
 
     with Repo(str(root)) as repo, repo.lock:
@@ -70,7 +70,7 @@ def commit_here(root: Path, names: list[str]) -> None:
             for out in stage.outs:
                 link_into_cache(out)
             stage.commit(relink=False)  # the workspace files stay as they are (see link_into_cache)
-        stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
+        dump_per_file(stages)
 
 
 class Recorder:
@@ -118,7 +118,7 @@ class Recorder:
         assert self.batch_file is not None  # set with the child
         self.batch_file.unlink(missing_ok=True)
         if failed:
-            raise PipelineError(f"recording finished stages in {self.root / 'dvc.lock'} failed:\n{output[-3000:]}")
+            raise PipelineError(f"recording finished stages in the lock files of {self.root} failed:\n{output[-3000:]}")
 
 
 def main(root: str, batch_file: str) -> None:

@@ -2,12 +2,12 @@
 
 1. DVC says which per-month stages are stale (plan.py); each becomes one Dask task that waits
    for the tasks of the stages it reads (label/featurize after filter, dataset after all three).
-2. Workers run them (worker.py). As results arrive, the caller records them in dvc.lock through
+2. Workers run them (worker.py). As results arrive, the caller records them in their lock files through
    DVC's API, in a child process (record.py): ``stage.save()`` + ``stage.commit()`` of outputs the
    shared workspace holds, or the lock entries handed back by workers in their own clones (then
    ``dvc pull``).
    Workers that share no filesystem get the workspace state through a git ref and the outputs
-   they read through the DVC remote, and hand back dvc.lock entries (see worker.py).
+   they read through the DVC remote, and hand back lock entries (see worker.py).
 3. If every month succeeded, a plain ``dvc repro`` runs what is left (decay, report): the
    per-month stages are already recorded, so DVC skips them.
 A failed stage fails its month alone; its downstream stages are skipped, the rest go on, and
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.params import load_market, load_months, load_step
+from es_pipeline.ops import pipelines
 from es_pipeline.ops.parallel.lock import workspace_lock
 from es_pipeline.ops.parallel.outputs import restore_leftovers
 from es_pipeline.ops.parallel.plan import Plan, StageTask, plan
@@ -64,7 +65,7 @@ def _git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
 
 
 def _publish(root: Path, git_remote: str) -> tuple[str, str]:
-    """Push the workspace's state (tracked edits and dvc.lock, committed or not) to a ref workers fetch.
+    """Push the workspace's state (tracked edits, pipeline and lock files, committed or not) to a ref workers fetch.
 
     A copy of the user's index builds the commit, so their index and branch are left alone.
     """
@@ -72,7 +73,7 @@ def _publish(root: Path, git_remote: str) -> tuple[str, str]:
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
         shutil.copy(root / _git(root, "rev-parse", "--git-path", "index"), env["GIT_INDEX_FILE"])
         _git(root, "add", "-u", env=env)
-        _git(root, "add", "-f", "--", *[p for p in ("dvc.lock", "params") if (root / p).exists()], env=env)
+        _git(root, "add", "-f", "--", *[p for p in ("dvc.lock", "params", "pipelines") if (root / p).exists()], env=env)
         tree = _git(root, "write-tree", env=env)
     sha = _git(root, "commit-tree", tree, "-p", "HEAD", "-m", "es-pipeline repro: workspace state")
     ref = f"refs/es-pipeline/{sha}"
@@ -107,8 +108,8 @@ def run_parallel(client: Client, todo: Plan, root: str | Path = ".", git_remote:
                                                      if client.dashboard_link else ""))
     if git_remote:
         upstream_done = sorted({u for t in tasks for u in t.pull} - {t.name for t in tasks})
-        if upstream_done:
-            _dvc(root, "push", "-q", *upstream_done)  # workers pull what they read from the remote
+        if upstream_done:  # workers pull what they read from the remote
+            _dvc(root, "push", "-q", *map(pipelines.addressing, upstream_done))
         futures = _submit(client, tasks, run_in_clone, *_publish(root, git_remote))
     else:
         futures = _submit(client, tasks, run_here, str(root))
@@ -141,7 +142,7 @@ def run_parallel(client: Client, todo: Plan, root: str | Path = ".", git_remote:
         recorder.add([r for r in results if not r.get("unchanged")])
     recorder.finish()
     if git_remote and outcome.done:
-        _dvc(root, "pull", "-q", *outcome.done)
+        _dvc(root, "pull", "-q", *map(pipelines.addressing, outcome.done))
     if not outcome.failed and not outcome.skipped:
         _dvc(root, "repro")
     return outcome
@@ -167,6 +168,7 @@ def repro(jobs: int | None = None, scheduler: str | None = None, git_remote: str
         if restored:
             print(f"put back {len(restored)} output(s) a killed run had set aside: {', '.join(restored)}", flush=True)
         check_params(root / "params")
+        pipelines.check(root)
         return _repro(jobs, scheduler, git_remote, root)
 
 

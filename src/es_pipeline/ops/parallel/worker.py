@@ -5,7 +5,7 @@ in the caller's workspace (an ``es-pipeline`` command inside the worker process,
 and leaves recording to the caller (``dvc commit`` of that stage).
 ``run_in_clone`` is for workers that share nothing but git and the DVC remote: it reproduces
 the stage with ``dvc repro --single-item`` in a clone of its own, pushes the outputs (and the
-run-cache) to the remote, and hands back the stage's dvc.lock entry for the caller to record.
+run-cache) to the remote, and hands back the stage's lock entry for the caller to record.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import yaml
 
 from es_pipeline.core.errors import PipelineError
 from es_pipeline.core.logs import timed_total
+from es_pipeline.ops import pipelines
 from es_pipeline.ops.parallel import outputs
 from es_pipeline.ops.parallel.in_worker import es_pipeline_args, run_in_worker
 from es_pipeline.ops.parallel.plan import StageTask
@@ -146,19 +147,31 @@ def _checkout(git_url: str, ref: str, task: StageTask) -> Path:
 
 
 def collect(repo: Repo, names: list[str]) -> list[Stage]:
-    """Pipeline stages by name, wherever the current directory is, from one read of dvc.yaml and dvc.lock.
+    """Pipeline stages by name, wherever the current directory is, from one read of each pipeline file they are in.
 
-    ``repo.stage.collect`` reads and resolves both files again for every stage (~0.65 s at 185 months):
-    half a minute for a batch of 50, in the child that records it.
+    ``repo.stage.collect`` reads and resolves the pipeline and lock files again for every stage: half a
+    minute for a batch of 50 at 185 months, in the child that records it.
     """
     from dvc.dvcfile import load_file
 
-    stages = load_file(repo, str(Path(repo.root_dir) / "dvc.yaml")).stages
-    return [stages[name] for name in names]
+    files: dict[str, Any] = {}
+    for name in names:
+        if (path := pipelines.dvcfile_of(name)) not in files:
+            files[path] = load_file(repo, str(Path(repo.root_dir) / path)).stages
+    return [files[pipelines.dvcfile_of(name)][name] for name in names]
+
+
+def dump_per_file(stages: list[Stage]) -> None:
+    """Write the stages' lock entries: one write of each lock file they belong to."""
+    by_file: dict[str, list[Stage]] = {}
+    for stage in stages:
+        by_file.setdefault(stage.dvcfile.path, []).append(stage)
+    for same_file in by_file.values():
+        same_file[0].dvcfile.dump_stages(same_file, update_pipeline=False)
 
 
 def record_lock_entries(root: str | Path, entries: dict[str, dict[str, Any]]) -> None:
-    """Write stage lock entries into root's dvc.lock through DVC's own loader and dumper."""
+    """Write stage lock entries into their lock files through DVC's own loader and dumper."""
     from dvc.repo import Repo
     from dvc.stage.loader import StageLoader
 
@@ -168,7 +181,7 @@ def record_lock_entries(root: str | Path, entries: dict[str, dict[str, Any]]) ->
         stages = collect(repo, list(entries))
         for stage, entry in zip(stages, entries.values(), strict=True):
             StageLoader.fill_from_lock(stage, entry)
-        stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
+        dump_per_file(stages)
 
 
 def run_in_clone(git_url: str, ref: str, task: StageTask, *upstream: dict[str, Any]) -> dict[str, Any]:
@@ -180,9 +193,10 @@ def run_in_clone(git_url: str, ref: str, task: StageTask, *upstream: dict[str, A
     clone = _checkout(git_url, ref, task)
     record_lock_entries(clone, known)
     if task.pull:
-        _run(["dvc", "pull", "-q", *task.pull], clone, task)
-    peak_mb, output = _run(["dvc", "repro", "--single-item", task.name], clone, task)
-    _run(["dvc", "push", "-q", "--run-cache", task.name], clone, task)
-    entry = yaml.safe_load((clone / "dvc.lock").read_text())["stages"][task.name]
+        _run(["dvc", "pull", "-q", *map(pipelines.addressing, task.pull)], clone, task)
+    peak_mb, output = _run(["dvc", "repro", "--single-item", pipelines.addressing(task.name)], clone, task)
+    _run(["dvc", "push", "-q", "--run-cache", pipelines.addressing(task.name)], clone, task)
+    lock = (clone / pipelines.dvcfile_of(task.name)).with_name("dvc.lock")
+    entry = yaml.safe_load(lock.read_text())["stages"][task.name]
     return {"stage": task.name, "seconds": time.perf_counter() - start, "peak_mb": peak_mb,
             "compute": timed_total(output), "worker": _worker_name(), "lock": {**known, task.name: entry}}

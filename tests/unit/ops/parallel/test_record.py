@@ -16,7 +16,7 @@ LINKED = ["dvc", "config", "cache.type", "reflink,hardlink,copy"]  # as the proj
 
 def test_adding_a_batch_returns_while_the_child_records_and_finish_reports_its_failure(tmp_path):
     recorder = Recorder(tmp_path, handed_back=False)  # not a DVC project: recording must fail
-    with pytest.raises(PipelineError, match=r"recording finished stages in .*dvc\.lock failed"):
+    with pytest.raises(PipelineError, match=r"recording finished stages in the lock files of .* failed"):
         recorder.add([{"stage": "label@2025-11", "lock": {}}])
         assert recorder.child is not None and recorder.pending == {}  # handed over, not done here
         recorder.add([{"stage": "featurize@2025-11", "lock": {}}])  # raises here if the child already failed
