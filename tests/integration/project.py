@@ -52,12 +52,14 @@ class Project:
         return project
 
     @classmethod
-    def reproduced(cls, target: Path, months: tuple[str, ...], days: int) -> Project:
-        """A copy with ``days`` generated trading days per month, after a full ``dvc repro``."""
+    def reproduced(cls, target: Path, months: tuple[str, ...], days: int, commit: bool = False) -> Project:
+        """A copy with ``days`` generated trading days per month, after a full ``dvc repro`` (committed if asked)."""
         project = cls.copy_of_repo(target)
         for month in months:
             project.generate(month, days=days)
         project.dvc("repro")
+        if commit:
+            project.commit_all("reproduced")
         return project
 
     @classmethod
@@ -67,8 +69,7 @@ class Project:
         project.generate(month, days=days)
         project.es("months", "sync")
         project.dvc("repro")
-        project.git("add", "-A")
-        project.git("commit", "-q", "-m", "reproduced")
+        project.commit_all("reproduced")
         return project
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -79,6 +80,10 @@ class Project:
 
     def git(self, *args: str) -> subprocess.CompletedProcess:
         return self.run("git", *args)
+
+    def commit_all(self, message: str) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
 
     def dvc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return self.run(str(BIN / "dvc"), *args, check=check)

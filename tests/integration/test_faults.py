@@ -30,10 +30,7 @@ OUTPUTS = ("data/**/*", "metrics/**/*", "plots/**/*")
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Project:
-    project = Project.reproduced(tmp_path_factory.mktemp("faults"), MONTHS, days=1)
-    project.git("add", "-A")
-    project.git("commit", "-q", "-m", "after dvc repro")
-    return project
+    return Project.reproduced(tmp_path_factory.mktemp("faults"), MONTHS, days=1, commit=True)
 
 
 def es_repro(project: Project, **env: str) -> subprocess.CompletedProcess:

@@ -23,10 +23,7 @@ PULL_PAGES = "dvc ls -R --dvc-only . reports | sed 's|^|reports/|' | xargs dvc p
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Project:
-    project = Project.reproduced(tmp_path_factory.mktemp("site"), MONTHS, days=2)
-    project.git("add", "-A")
-    project.git("commit", "-q", "-m", "reproduced")
-    return project
+    return Project.reproduced(tmp_path_factory.mktemp("site"), MONTHS, days=2, commit=True)
 
 
 def test_index_and_one_months_pages_render_offline(project, browser):
