@@ -81,8 +81,7 @@ def committed_baseline(args, prefix: str, report):
     months = month_range(args.start, args.end)
     work = Path(args.work or tempfile.mkdtemp(prefix=prefix))
     project = faked_history(work, months, Path(args.outputs_from))
-    project.git("add", "-A")
-    project.git("commit", "-q", "-m", "baseline")
+    project.commit_all("baseline")
     report("months", f"{len(months)} ({months[0]}..{months[-1]}), work folder {work}")
     return project, months, work
 

@@ -22,7 +22,7 @@ from bookkeeping import committed_baseline
 from common import ROOT
 from experiments import dvc_exp_run_rate
 
-from es_pipeline.ops.pipelines import addressing
+from es_pipeline.ops.pipelines import addressing, lock_of
 
 PROFILED = ("dump_stages", "_load_yaml", "modify_yaml", "index", "graph", "changed", "save", "commit",
             "run_cache", "scm_context", "_get_stage_files", "collect", "reproduce")
@@ -58,7 +58,7 @@ def profile(project, targets: list[str], out: Path) -> str:
 def bench(args, report) -> None:
     project, months, _ = committed_baseline(args, "bench-dvc-per-stage-", report)
     picked = months[len(months) // 2: len(months) // 2 + 3]
-    lock = project.root / "pipelines" / picked[0][:4] / "dvc.lock"
+    lock = lock_of(project.root, f"label@{picked[0]}")
     targets = [addressing(f"label@{m}") for m in picked]
     recorded = project.lock_stages()
     cmds = [recorded[f"label@{m}"]["cmd"] for m in picked]

@@ -14,6 +14,7 @@ import yaml
 
 from es_pipeline.core.params import MonthEntry
 from es_pipeline.ops.months import write
+from es_pipeline.ops.pipelines import lock_files
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -22,7 +23,6 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_NAME": "es-pipeline tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
 }
 RESULTS = ("data", "reports", "metrics", "plots", "storage", "dvc.lock")
-LOCK_FILES = ("dvc.lock", "pipelines/*/dvc.lock")  # the root's, and each year's (es_pipeline.ops.pipelines)
 
 
 def raw_name(month: str) -> str:
@@ -110,7 +110,7 @@ class Project:
     def lock_stages(self, rev: str | None = None) -> dict[str, dict]:
         """Every stage's lock entry from all lock files: in the workspace, or at git revision ``rev``."""
         if rev is None:
-            texts = [p.read_text() for p in self.snapshot_paths(*LOCK_FILES)]
+            texts = [p.read_text() for p in lock_files(self.root)]
         else:
             names = self.git("ls-tree", "-r", "--name-only", rev, "--", "dvc.lock", "pipelines").stdout.split()
             texts = [self.git("show", f"{rev}:{name}").stdout for name in names if name.endswith("dvc.lock")]
@@ -122,13 +122,11 @@ class Project:
                 if o["path"].startswith("data/")}
 
     def lock_bytes(self) -> dict[str, bytes]:
-        return self.snapshot(*LOCK_FILES)
+        return {str(p.relative_to(self.root)): p.read_bytes() for p in lock_files(self.root)}
 
     def read_json(self, name: str) -> dict:
         return json.loads((self.root / name).read_text())
 
-    def snapshot_paths(self, *patterns: str) -> list[Path]:
-        return [p for pattern in patterns for p in sorted(self.root.glob(pattern)) if p.is_file()]
-
     def snapshot(self, *patterns: str) -> dict[str, bytes]:
-        return {str(p.relative_to(self.root)): p.read_bytes() for p in self.snapshot_paths(*patterns)}
+        return {str(p.relative_to(self.root)): p.read_bytes()
+                for pattern in patterns for p in sorted(self.root.glob(pattern)) if p.is_file()}

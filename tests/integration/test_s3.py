@@ -13,8 +13,9 @@ import subprocess
 import boto3
 import pytest
 
+from es_pipeline.ops.pipelines import lock_files
 from tests.conftest import S3_CREDENTIALS
-from tests.integration.project import LOCK_FILES, Project, raw_name
+from tests.integration.project import Project, raw_name
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("s3")]
 MONTH = "2025-12"
@@ -62,7 +63,7 @@ def test_repro_from_s3_push_and_pull_into_a_fresh_clone(tmp_path, s3_bucket):
     secret = S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
     written = [p for folder in ("data", "reports", "metrics", "plots", "params", ".dvc")
                for p in (project.root / folder).rglob("*") if p.is_file()]
-    for path in [*written, *project.snapshot_paths(*LOCK_FILES)]:
+    for path in [*written, *lock_files(project.root)]:
         assert secret.encode() not in path.read_bytes(), f"credential leaked into {path}"
     assert secret not in logs and f"raw/{RAW}" in logs
 

@@ -45,6 +45,11 @@ def addressing(name: str) -> str:
     return f"{dvcfile_of(name)}:{name}" if is_per_month(name) else name
 
 
+def lock_of(root: str | Path, name: str) -> Path:
+    """The lock file that records stage ``name``."""
+    return (Path(root) / dvcfile_of(name)).with_name("dvc.lock")
+
+
 def lock_files(root: str | Path) -> list[Path]:
     """Every lock file of the project that exists: dvc.lock, then each year's."""
     root = Path(root)
@@ -75,15 +80,20 @@ def render_year(template: str, year: str, months: Iterable[MonthEntry]) -> str:
 def expected(root: Path, months: Iterable[MonthEntry]) -> dict[Path, str]:
     """Each year's pipeline file as the template and the month list make it."""
     template = (root / TEMPLATE).read_text()
-    by_year: dict[str, list[MonthEntry]] = {}
+    by_file: dict[Path, list[MonthEntry]] = {}
     for entry in months:
-        by_year.setdefault(entry.month[:4], []).append(entry)
-    return {root / year_file(f"{year}-01"): render_year(template, year, entries)
-            for year, entries in sorted(by_year.items())}
+        by_file.setdefault(root / year_file(entry.month), []).append(entry)
+    return {path: render_year(template, path.parent.name, entries) for path, entries in sorted(by_file.items())}
 
 
 def _generated(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("pipelines/*/dvc.yaml") if p.read_text().startswith("# Written by"))
+
+
+def _out_of_date(root: Path, wanted: dict[Path, str]) -> list[Path]:
+    """Year files that differ from ``wanted`` or are missing, then generated ones no longer wanted."""
+    return ([p for p, text in wanted.items() if not p.is_file() or p.read_text() != text]
+            + [p for p in _generated(root) if p not in wanted])
 
 
 def write(root: str | Path, months: Iterable[MonthEntry]) -> list[Path]:
@@ -95,22 +105,15 @@ def write(root: str | Path, months: Iterable[MonthEntry]) -> list[Path]:
     """
     root = Path(root)
     wanted = expected(root, months)
-    changed = []
-    for path, text in wanted.items():
-        if not path.is_file() or path.read_text() != text:
-            with atomic_path(path) as tmp:
-                tmp.write_text(text)
-            changed.append(path)
-    for path in _generated(root):
+    changed = _out_of_date(root, wanted)
+    for path in changed:
         if path not in wanted:
             path.unlink()
-            changed.append(path)
+            continue
+        with atomic_path(path) as tmp:
+            tmp.write_text(wanted[path])
     _move_lock_entries(root)
     return changed
-
-
-def _lock_of(root: Path, name: str) -> Path:
-    return (root / dvcfile_of(name)).with_name("dvc.lock")
 
 
 def _misplaced(root: Path) -> list[str]:
@@ -131,9 +134,9 @@ def _move_lock_entries(root: Path) -> None:
         return
     with modify_yaml(str(lock)) as data:
         entries = {name: data["stages"].pop(name) for name in moving}
-    for year_lock in sorted({_lock_of(root, name) for name in moving}):
+    for year_lock in sorted({lock_of(root, name) for name in moving}):
         held: dict[str, Any] = load_yaml(str(year_lock)) if year_lock.is_file() else {"schema": "2.0", "stages": {}}
-        held["stages"] = {**held["stages"], **{n: e for n, e in entries.items() if _lock_of(root, n) == year_lock}}
+        held["stages"] = {**held["stages"], **{n: e for n, e in entries.items() if lock_of(root, n) == year_lock}}
         dump_yaml(str(year_lock), held)
 
 
@@ -144,9 +147,7 @@ def check(root: str | Path = ".", params_dir: str | Path = "params") -> None:
     if not (root / TEMPLATE).is_file():
         return
     wanted = expected(root, load_months(root / params_dir))
-    stale = [p for p, text in wanted.items() if not p.is_file() or p.read_text() != text]
-    stale += [p for p in _generated(root) if p not in wanted]
-    stale += [root / "dvc.lock"] * bool(_misplaced(root))
+    stale = _out_of_date(root, wanted) + [root / "dvc.lock"] * bool(_misplaced(root))
     if stale:
         names = ", ".join(str(p.relative_to(root)) for p in stale)
         raise PipelineError(f"{names}: not what {TEMPLATE} and params/months.yaml make; {UPDATE}")

@@ -19,6 +19,7 @@ from es_pipeline.report import graph as pipeline_graph
 from es_pipeline.report.params import load
 
 STAGES = ("filter", "label", "featurize")
+PIPELINE_FILES = ("dvc.yaml", "pipelines/per-month.yaml")  # what the graph page draws
 HIGH_FILLED_SHARE = 0.20  # more than a fifth of the seconds gap-filled: a thin or partial month
 
 
@@ -213,12 +214,6 @@ def build(metrics_dir: str | Path, months: list[str], modes: list[str]) -> list[
     """Every listed month's row (I/O: reads the stage summaries)."""
     found = read_summaries(metrics_dir, months)
     return [month_row(m, found[m], modes) for m in months]
-
-
-
-
-
-PIPELINE_FILES = ("dvc.yaml", "pipelines/per-month.yaml")  # what the graph page draws
 
 
 def _write(path: Path, text: str) -> None:

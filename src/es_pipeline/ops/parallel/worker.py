@@ -196,7 +196,6 @@ def run_in_clone(git_url: str, ref: str, task: StageTask, *upstream: dict[str, A
         _run(["dvc", "pull", "-q", *map(pipelines.addressing, task.pull)], clone, task)
     peak_mb, output = _run(["dvc", "repro", "--single-item", pipelines.addressing(task.name)], clone, task)
     _run(["dvc", "push", "-q", "--run-cache", pipelines.addressing(task.name)], clone, task)
-    lock = (clone / pipelines.dvcfile_of(task.name)).with_name("dvc.lock")
-    entry = yaml.safe_load(lock.read_text())["stages"][task.name]
+    entry = yaml.safe_load(pipelines.lock_of(clone, task.name).read_text())["stages"][task.name]
     return {"stage": task.name, "seconds": time.perf_counter() - start, "peak_mb": peak_mb,
             "compute": timed_total(output), "worker": _worker_name(), "lock": {**known, task.name: entry}}
